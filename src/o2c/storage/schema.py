@@ -1,0 +1,431 @@
+"""The database schema (SQLAlchemy Core), one section per business capability.
+
+Conventions that keep money and stock exact on SQLite and PostgreSQL alike:
+- ``*_minor`` columns are integer minor units (cents) of settled amounts;
+- ``ExactDecimal`` columns hold unit prices and rates (text on SQLite, NUMERIC on PostgreSQL);
+- stock quantities are integers in the item's stocking unit of measure;
+- timestamps are UTC (``UTCDateTime``), business dates are ``Date``.
+Alembic migrations in ``o2c/storage/migrations`` create and evolve these tables; this module is
+their source of truth for autogeneration.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
+
+from o2c.storage.types import ExactDecimal, UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+ID = String(64)
+
+# --- master data -------------------------------------------------------------------------------
+customers = Table(
+    "customers", metadata,
+    Column("customer_id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False, server_default="other"),
+    Column("gpo_id", ID),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    Column("payment_terms", String(40), nullable=False, server_default="NET30"),
+    Column("credit_limit", ExactDecimal()),
+    Column("currency", String(3), nullable=False, server_default="USD"),
+    Column("edi_id", String(40)),
+    Column("tax_rate", ExactDecimal(), nullable=False, server_default="0"),
+    Column("on_hold", Boolean, nullable=False, server_default="0"),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+sites = Table(
+    "sites", metadata,
+    Column("site_id", ID, primary_key=True),
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("address1", String(200)), Column("address2", String(200)), Column("city", String(100)),
+    Column("state", String(40)), Column("postal_code", String(20)), Column("country", String(2)),
+    Column("kind", String(20)),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+items = Table(
+    "items", metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("description", String(300), nullable=False),
+    Column("gtin", String(14), unique=True),
+    Column("uom", String(10), nullable=False, server_default="EA"),
+    Column("pack_size", Integer, nullable=False, server_default="1"),
+    Column("list_price", ExactDecimal()),
+    Column("standard_cost", ExactDecimal()),
+    Column("lot_controlled", Boolean, nullable=False, server_default="0"),
+    Column("serial_controlled", Boolean, nullable=False, server_default="0"),
+    Column("shelf_life_days", Integer),
+    Column("tracked_device", Boolean, nullable=False, server_default="0"),
+    Column("is_kit", Boolean, nullable=False, server_default="0"),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+kit_components = Table(
+    "kit_components", metadata,
+    Column("kit_id", ID, ForeignKey("items.item_id"), primary_key=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+)
+
+customer_items = Table(
+    "customer_items", metadata,
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), primary_key=True),
+    Column("customer_item_ref", String(80), primary_key=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False),
+    Column("learned", Boolean, nullable=False, server_default="0"),
+)
+
+contracts = Table(
+    "contracts", metadata,
+    Column("contract_id", ID, primary_key=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False, index=True),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    Column("gpo_id", ID),
+    Column("customer_id", ID, ForeignKey("customers.customer_id")),
+    Column("uom", String(10)),
+    Column("min_quantity", Integer, nullable=False, server_default="1"),
+    Column("start_date", Date),
+    Column("end_date", Date),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+reps = Table(
+    "reps", metadata,
+    Column("rep_id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(40)), Column("email", String(200)), Column("agency", String(200)),
+    Column("territory", String(200)), Column("kind", String(20)),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+locations = Table(
+    "locations", metadata,
+    Column("location_id", ID, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("customer_id", ID, ForeignKey("customers.customer_id")),
+    Column("site_id", ID, ForeignKey("sites.site_id")),
+    Column("rep_id", ID, ForeignKey("reps.rep_id")),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+par_levels = Table(
+    "par_levels", metadata,
+    Column("location_id", ID, ForeignKey("locations.location_id"), primary_key=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), primary_key=True),
+    Column("par", Integer, nullable=False),
+    Column("max", Integer),
+)
+
+physicians = Table(
+    "physicians", metadata,
+    Column("physician_id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("npi", String(10)),
+    Column("site_id", ID, ForeignKey("sites.site_id")),
+    Column("attributes", JSON, nullable=False, default=dict),
+)
+
+# Which master-data rows a load put in place, so that loading the same folder again is a no-op and
+# a load can tell what it changed.
+load_runs = Table(
+    "load_runs", metadata,
+    Column("load_id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("summary", JSON, nullable=False),
+)
+
+# --- inventory ---------------------------------------------------------------------------------
+stock_moves = Table(
+    "stock_moves", metadata,
+    Column("move_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(30), nullable=False),   # opening, receipt, ship, transfer, consume, adjust, return
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False),
+    Column("from_location", ID, nullable=False),
+    Column("to_location", ID, nullable=False),
+    Column("lot", String(60)), Column("serial", String(60)), Column("expiry", Date),
+    Column("owner", ID, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("order_id", ID), Column("shipment_id", ID),
+    Column("document_ref", String(120)),
+    CheckConstraint("quantity > 0", name="positive_quantity"),
+    Index("ix_stock_moves_lot", "lot"),
+    Index("ix_stock_moves_serial", "serial"),
+)
+
+# On-hand per (item, location, lot, serial, owner): a projection of stock_moves kept in the same
+# transaction. The CHECK constraints are the last line of defence: stock never goes negative and
+# never more is allocated than is there, even if two processes race.
+stock_balances = Table(
+    "stock_balances", metadata,
+    Column("balance_id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False),
+    Column("location_id", ID, nullable=False),
+    Column("lot", String(60), nullable=False, server_default=""),
+    Column("serial", String(60), nullable=False, server_default=""),
+    Column("owner", ID, nullable=False),
+    Column("expiry", Date),
+    Column("quantity", Integer, nullable=False, server_default="0"),
+    Column("allocated", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("item_id", "location_id", "lot", "serial", "owner", name="uq_stock_balances_key"),
+    CheckConstraint("quantity >= 0", name="not_negative"),
+    CheckConstraint("allocated >= 0 AND allocated <= quantity", name="allocated_within_on_hand"),
+    Index("ix_stock_balances_item_location", "item_id", "location_id"),
+)
+
+# --- orders and fulfilment ---------------------------------------------------------------------
+orders = Table(
+    "orders", metadata,
+    Column("order_id", ID, primary_key=True),
+    Column("order_type", String(30), nullable=False),   # stock | consignment_replenishment | bill_only
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("site_id", ID, ForeignKey("sites.site_id")),
+    Column("po_number", String(80), index=True),
+    Column("status", String(20), nullable=False),
+    Column("order_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("source_document_id", ID),
+    Column("ship_from", ID),
+    Column("freight_minor", BigInteger, nullable=False, server_default="0"),
+    Column("procedure", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+order_lines = Table(
+    "order_lines", metadata,
+    Column("order_id", ID, ForeignKey("orders.order_id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("uom", String(10), nullable=False),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    Column("price_source", String(30), nullable=False),
+    Column("contract_id", ID),
+    Column("lot", String(60)), Column("serial", String(60)),
+    Column("qty_allocated", Integer, nullable=False, server_default="0"),
+    Column("qty_shipped", Integer, nullable=False, server_default="0"),
+    Column("qty_invoiced", Integer, nullable=False, server_default="0"),
+    Column("qty_cancelled", Integer, nullable=False, server_default="0"),
+    CheckConstraint("quantity > 0", name="positive_quantity"),
+)
+
+allocations = Table(
+    "allocations", metadata,
+    Column("allocation_id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", ID, nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("balance_id", Integer, ForeignKey("stock_balances.balance_id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("shipped", Integer, nullable=False, server_default="0"),
+)
+
+shipments = Table(
+    "shipments", metadata,
+    Column("shipment_id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.order_id"), nullable=False, index=True),
+    Column("shipped_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("carrier", String(60)), Column("tracking", String(80)),
+    Column("status", String(20), nullable=False),
+)
+
+shipment_lines = Table(
+    "shipment_lines", metadata,
+    Column("shipment_id", ID, ForeignKey("shipments.shipment_id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("line_no", Integer, nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("lot", String(60)), Column("serial", String(60)), Column("expiry", Date),
+    Column("quantity", Integer, nullable=False),
+    Column("cost_minor", BigInteger, nullable=False, server_default="0"),
+)
+
+# --- billing -----------------------------------------------------------------------------------
+invoice_series = Table(
+    "invoice_series", metadata,
+    Column("series", String(20), primary_key=True),
+    Column("prefix", String(20), nullable=False),
+    Column("next_number", BigInteger, nullable=False),
+)
+
+invoices = Table(
+    "invoices", metadata,
+    Column("invoice_number", String(40), primary_key=True),
+    Column("series", String(20)),
+    Column("kind", String(20), nullable=False),          # invoice | credit_memo | opening
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("order_id", ID), Column("shipment_id", ID),
+    Column("po_number", String(80)),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("payment_terms", String(40)),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal_minor", BigInteger, nullable=False),
+    Column("freight_minor", BigInteger, nullable=False, server_default="0"),
+    Column("tax_minor", BigInteger, nullable=False, server_default="0"),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("open_minor", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),        # open | paid | void | credited
+    Column("original_invoice", String(40)),
+    Column("reason_code", String(40)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_invoices_open", "status", "due_date"),
+)
+
+invoice_lines = Table(
+    "invoice_lines", metadata,
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("order_line_no", Integer),
+    Column("item_id", ID, nullable=False),
+    Column("description", String(300), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("uom", String(10), nullable=False),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("lot", String(60)), Column("serial", String(60)), Column("expiry", Date),
+)
+
+# --- cash --------------------------------------------------------------------------------------
+payments = Table(
+    "payments", metadata,
+    Column("payment_id", ID, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("source", Text),
+    Column("format", String(20)),
+    Column("bank_ref", String(120)),
+    Column("customer_id", ID, ForeignKey("customers.customer_id")),
+    Column("payer_name", String(200)),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("value_date", Date, nullable=False),
+    Column("unapplied_minor", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),    # applied | partial | unapplied | exception
+    Column("details", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+payment_applications = Table(
+    "payment_applications", metadata,
+    Column("application_id", Integer, primary_key=True, autoincrement=True),
+    Column("payment_id", ID, ForeignKey("payments.payment_id"), nullable=False, index=True),
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False, server_default="0"),
+    Column("deduction_minor", BigInteger, nullable=False, server_default="0"),
+    Column("reason_code", String(60)),
+    Column("applied_by", String(80), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# --- ledger ------------------------------------------------------------------------------------
+journal_entries = Table(
+    "journal_entries", metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("event", String(40), nullable=False),
+    Column("document_ref", String(120), nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("business_date", Date, nullable=False),
+)
+
+journal_lines = Table(
+    "journal_lines", metadata,
+    Column("line_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("journal_entries.entry_id"), nullable=False, index=True),
+    Column("account", String(60), nullable=False, index=True),
+    Column("debit_minor", BigInteger, nullable=False, server_default="0"),
+    Column("credit_minor", BigInteger, nullable=False, server_default="0"),
+    Column("customer_id", ID),
+)
+
+# --- audit and outbox --------------------------------------------------------------------------
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),      # ISO text, hashed exactly as stored
+    Column("actor", String(120), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("entity_id", String(120), nullable=False),
+    Column("document_ref", String(200)),
+    Column("payload", Text, nullable=False),        # canonical JSON text
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_entity", "entity", "entity_id"),
+)
+
+# One row: the head of the audit chain, updated with every append. Deleting the newest audit rows is
+# detected because the head no longer matches the last row.
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("event_type", String(60), nullable=False, index=True),
+    Column("aggregate", String(40), nullable=False),
+    Column("aggregate_id", String(120), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Index("ix_outbox_unpublished", "published_at", "created_at"),
+)
+
+# --- intake ------------------------------------------------------------------------------------
+documents = Table(
+    "documents", metadata,
+    Column("document_id", ID, primary_key=True),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("filename", Text, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("sender", String(200)),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("status", String(20), nullable=False),   # created | exception | duplicate | rejected | resolved
+    Column("extraction", JSON),
+    Column("order_id", ID),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+intake_exceptions = Table(
+    "intake_exceptions", metadata,
+    Column("exception_id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", ID, ForeignKey("documents.document_id"), nullable=False, index=True),
+    Column("code", String(40), nullable=False, index=True),
+    Column("message", Text, nullable=False),
+    Column("field", String(80)),
+    Column("line_no", Integer),
+    Column("status", String(20), nullable=False),   # open | resolved | rejected
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", String(120)),
+)
+
+learned_aliases = Table(
+    "learned_aliases", metadata,
+    Column("kind", String(30), primary_key=True),     # sender_customer, payer_customer, account_customer ...
+    Column("alias", String(200), primary_key=True),
+    Column("target", String(120), nullable=False),
+    Column("learned_at", UTCDateTime, nullable=False),
+    Column("learned_by", String(120), nullable=False),
+)
