@@ -299,6 +299,15 @@ class GS1Result:
 
 def _validate(definition: AIDefinition, value: str, today: date | None) -> GS1Element:
     """Check a value against its AI's components and build the typed element (raises GS1Error)."""
+    try:
+        return _validate_components(definition, value, today)
+    except GS1Error as exc:
+        if exc.ai is None:      # date helpers do not know the AI; name it for the reader
+            raise GS1Error(exc.reason, definition.ai) from None
+        raise
+
+
+def _validate_components(definition: AIDefinition, value: str, today: date | None) -> GS1Element:
     ai = definition.ai
     if len(value) > definition.max_length:
         raise GS1Error(f"value {value!r} is too long (max {definition.max_length})", ai)
@@ -423,7 +432,7 @@ def parse_hri(text: str, *, strict: bool = True, today: date | None = None) -> G
     unbracketed element string it is.
     """
     text, sid = strip_symbology_identifier(text.strip())
-    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"[ \t\r\n]+", "", text)      # not \s: that would eat the GS separator
     marks = [m for m in _HRI_AI.finditer(text) if ai_definition(m.group(1))]
     if not marks or marks[0].start() != 0:
         raise GS1Error("bracketed form must start with an (AI)")
