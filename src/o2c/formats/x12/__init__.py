@@ -15,3 +15,19 @@ __all__ = [
     "PoLine", "PurchaseOrder850", "parse_850", "purchase_orders", "read_850", "read_850_file",
     "po850_to_extraction",
 ]
+
+from o2c.formats.x12.writer import Envelope, OutgoingSet, format_segment, write_interchange  # noqa: E402
+from o2c.formats.x12.ack997 import FunctionalAck997, SetAcknowledgement, acknowledge_group, parse_997, write_997  # noqa: E402
+from o2c.formats.x12.ack855 import LineAcknowledgement, PoAcknowledgement855, accept_order, parse_855, write_855  # noqa: E402
+from o2c.formats.x12.asn856 import ShipNotice856, ShippedItem, ShippedOrder, parse_856, write_856  # noqa: E402
+from o2c.formats.x12.invoice810 import Invoice810, parse_810, write_810  # noqa: E402
+from o2c.formats.x12.remit820 import parse_820, payments_820, read_820, read_820_file  # noqa: E402
+
+__all__ += [
+    "Envelope", "OutgoingSet", "format_segment", "write_interchange",
+    "FunctionalAck997", "SetAcknowledgement", "acknowledge_group", "parse_997", "write_997",
+    "LineAcknowledgement", "PoAcknowledgement855", "accept_order", "parse_855", "write_855",
+    "ShipNotice856", "ShippedItem", "ShippedOrder", "parse_856", "write_856",
+    "Invoice810", "parse_810", "write_810",
+    "parse_820", "payments_820", "read_820", "read_820_file",
+]
