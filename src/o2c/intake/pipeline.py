@@ -1,0 +1,293 @@
+"""The extraction pipeline: bytes of one incoming document in, the section-2 extraction dict out.
+
+``extract`` sniffs what arrived (X12 by its ISA header, e-mail by its headers, an SMS text, a PDF,
+an image, a spreadsheet), hands it to the reader for that kind, then resolves the result against
+master data and scores it. It never raises on bad input: a document it cannot read comes back as
+``document_type: "unknown"`` with no lines and a warning naming the problem, because the caller
+(the CLI, the inbox worker, the HTTP route) decides what to do with it.
+
+``run_corpus`` and ``python -m o2c.intake.pipeline CORPUS OUT.jsonl`` run the whole synthetic
+corpus in manifest order and print the scorer's figures, so accuracy is measured the same way by
+everybody.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from o2c.intake import messages
+from o2c.intake.master_index import MasterIndex
+from o2c.intake.resolve import resolve
+
+KINDS = ("x12", "email", "mbox", "sms", "pdf", "image", "spreadsheet", "text", "unknown")
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")
+_EMAIL_HEADERS = re.compile(rb"(?im)^(?:from|to|subject|date|message-id|mime-version|received|return-path|"
+                            rb"content-type|delivered-to):[ \t]")
+_CHANNEL_BY_KIND = {"x12": "edi", "email": "email", "mbox": "email", "sms": "sms"}
+#: how much each field's confidence weighs in the document's (lines weigh most: they are the order).
+_WEIGHTS = {"customer_id": 2.0, "site_id": 1.0, "lines": 3.0, "procedure.physician_id": 0.5, "rep_id": 0.5,
+            "reader": 2.0}
+
+
+# ------------------------------------------------------------------ sniffing
+def sniff(data: bytes, filename: str = "") -> str:
+    """What kind of document the bytes are, by content first and by file name second."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    name = filename.lower()
+    if head.startswith(b"ISA") and len(head) > 106:
+        return "x12"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0") or name.endswith((".xlsx", ".xls", ".csv")):
+        return "spreadsheet"
+    if name.endswith(".mbox") or (head.startswith(b"From ") and _EMAIL_HEADERS.search(head)):
+        return "mbox"
+    if name.endswith((".eml", ".msg")) or len(_EMAIL_HEADERS.findall(head[:2048])) >= 2:
+        return "email"
+    if name.endswith((".edi", ".x12", ".850")) and b"ISA" in head[:200]:
+        return "x12"
+    if name.endswith((".txt", ".sms")):
+        return "sms"
+    if _is_text(head):
+        return "text"
+    return "unknown"
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return bool(head.strip())
+
+
+# ------------------------------------------------------------------ readers
+class Unsupported(Exception):
+    """A reader for this kind of document is not installed (yet)."""
+
+
+def _read_x12(data: bytes, filename: str) -> dict:
+    try:
+        from o2c.formats.x12.extraction import po850_to_extraction
+        from o2c.formats.x12.po850 import read_850
+    except ImportError as exc:
+        raise Unsupported(f"X12 reading is unsupported yet ({exc})") from None
+    orders = read_850(data, filename)
+    if not orders:
+        raise ValueError("no 850 purchase order in the interchange")
+    raw = po850_to_extraction(orders[0], filename)
+    if len(orders) > 1:
+        raw.setdefault("warnings", []).append(f"interchange holds {len(orders)} orders; only the first is here")
+    for line in raw.get("lines") or []:
+        if line.get("item_raw") and line.get("description"):
+            line["catalog_raw"] = line["item_raw"]
+            line["item_raw"] = f"{line['item_raw']} {line['description']}"
+    return raw
+
+
+def _read_pages(data: bytes, filename: str) -> dict:
+    """PDFs, scans, photos and spreadsheets: engineer P's acquisition and layout parser."""
+    try:
+        from o2c.intake.layout import parse_page_document  # type: ignore[import-not-found]
+        from o2c.intake.text import acquire
+    except ImportError as exc:
+        raise Unsupported(f"page documents are unsupported yet ({exc})") from None
+    return parse_page_document(acquire(data, filename))
+
+
+def _read_email(data: bytes, filename: str, master: MasterIndex, received_at: datetime | None) -> tuple[dict, messages.EmailParts]:
+    parts = messages.parse_email(data)
+    if received_at and not parts.sent_at:
+        parts.sent_at = received_at
+
+    def attachment(blob: bytes, name: str) -> dict:
+        return _read_attachment(blob, name, master)
+
+    return messages.email_to_raw(parts, is_item=master.is_item_token, read_attachment=attachment), parts
+
+
+def _read_attachment(blob: bytes, name: str, master: MasterIndex) -> dict:
+    """An e-mail attachment through the reader for its kind; unreadable ones only warn."""
+    kind = sniff(blob, name)
+    try:
+        if kind == "x12":
+            return _read_x12(blob, name)
+        if kind in ("pdf", "image", "spreadsheet"):
+            return _read_pages(blob, name)
+        if kind == "email":
+            raw, _ = _read_email(blob, name, master, None)
+            return raw
+    except Unsupported as exc:
+        return {"lines": [], "warnings": [str(exc)]}
+    except Exception as exc:  # noqa: BLE001 - one bad attachment must not lose the e-mail
+        return {"lines": [], "warnings": [f"could not read: {type(exc).__name__}: {exc}"]}
+    return {}
+
+
+# ------------------------------------------------------------------ the pipeline
+def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | None = None,
+            sender: str | None = None, received_at: datetime | str | None = None,
+            sidecar: dict | None = None) -> dict:
+    """The section-2 extraction of one document. Never raises for bad input."""
+    when = _when(received_at)
+    try:
+        kind = sniff(data, filename)
+        raw, sender, when, inferred = _read(kind, data, filename, master, sender, when, sidecar)
+    except Unsupported as exc:
+        return _unknown(filename, channel, str(exc))
+    except Exception as exc:  # noqa: BLE001 - the caller gets a refusal it can show, not a traceback
+        return _unknown(filename, channel, f"could not read {filename}: {type(exc).__name__}: {exc}")
+    try:
+        doc = resolve(raw, master, sender=sender, channel=channel or inferred, received_at=when)
+    except Exception as exc:  # noqa: BLE001
+        doc = dict(raw)
+        doc.setdefault("warnings", []).append(f"resolution failed: {type(exc).__name__}: {exc}")
+    return _finish(doc, filename, channel or inferred)
+
+
+def _read(kind: str, data: bytes, filename: str, master: MasterIndex, sender: str | None,
+          when: datetime | None, sidecar: dict | None) -> tuple[dict, str | None, datetime | None, str | None]:
+    """Raw dict, effective sender, received time and the channel the kind implies."""
+    if kind == "x12":
+        raw = _read_x12(data, filename)
+        edi = raw.get("edi") or {}
+        return raw, sender or edi.get("sender_id"), when, "edi"
+    if kind in ("email", "mbox"):
+        blobs = messages.split_mbox(data) if kind == "mbox" else [data]
+        raw, parts = _read_email(blobs[0], filename, master, when)
+        if len(blobs) > 1:
+            raw["warnings"].append(f"mailbox holds {len(blobs)} messages; only the first is here")
+        effective = parts.original_sender or sender or parts.sender
+        return raw, effective, when or parts.sent_at, "email"
+    if kind in ("sms", "text"):
+        text = data.decode("utf-8", errors="replace")
+        raw = messages.sms_to_raw(text, sidecar, sender=sender, received_at=when, is_item=master.is_item_token)
+        meta_time = messages._parse_time(str(sidecar["received_at"])) if sidecar and sidecar.get("received_at") else None
+        return raw, raw.get("sender_raw"), when or meta_time, "sms" if kind == "sms" or sidecar else None
+    if kind in ("pdf", "image", "spreadsheet"):
+        return _read_pages(data, filename), sender, when, None
+    raise ValueError("unrecognised document format")
+
+
+def _finish(doc: dict, filename: str, channel: str | None) -> dict:
+    doc["source"] = filename
+    doc["channel"] = channel or doc.get("channel")
+    doc["confidence"] = document_confidence(doc)
+    for key in ("sender_raw", "catalog_raw", "description_raw"):
+        doc.pop(key, None)
+    for line in doc.get("lines") or []:
+        if isinstance(line, dict):
+            line.pop("catalog_raw", None)
+            line.pop("description_raw", None)
+    return doc
+
+
+def _unknown(filename: str, channel: str | None, problem: str) -> dict:
+    doc = messages._empty_raw("unknown")
+    doc.update(source=filename, channel=channel, confidence=0.0, warnings=[problem])
+    return doc
+
+
+def _when(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return messages._parse_time(str(value))
+
+
+def document_confidence(doc: dict) -> float:
+    """One 0..1 figure for the document: a weighted geometric mean of field confidences (a weak
+    field pulls it down more than an average would), times a small penalty per warning, and zero
+    when nothing was read. Missing customer or lines count as zero confidence for that field."""
+    if not doc.get("lines"):
+        return 0.0
+    fields = dict(doc.get("field_confidence") or {})
+    fields.setdefault("customer_id", 0.05 if not doc.get("customer_id") else 1.0)
+    fields.setdefault("site_id", 0.3 if not doc.get("site_id") else 1.0)
+    fields.setdefault("lines", 0.05)
+    reader = doc.get("reader_confidence")
+    if reader is None and isinstance(doc.get("confidence"), (int, float)):
+        reader = float(doc["confidence"])
+    fields["reader"] = reader if reader is not None else 0.9
+    total = weight = 0.0
+    for key, value in fields.items():
+        w = _WEIGHTS.get(key, 0.5)
+        total += w * math.log(max(0.01, min(1.0, float(value))))
+        weight += w
+    score = math.exp(total / weight) if weight else 0.0
+    score *= 0.98 ** len(doc.get("warnings") or [])
+    return round(max(0.0, min(1.0, score)), 3)
+
+
+def extract_path(path: str | Path, *, master: MasterIndex, channel: str | None = None, sender: str | None = None,
+                 received_at: datetime | str | None = None, source: str | None = None) -> dict:
+    """``extract`` for a file on disk; an SMS's ``.meta.json`` sidecar beside it is read too."""
+    file = Path(path)
+    shown = source if source is not None else str(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return _unknown(shown, channel, f"cannot read {shown}: {exc.strerror or exc}")
+    sidecar = None
+    meta = file.with_name(file.name.split(".")[0] + ".meta.json")
+    if file.suffix.lower() == ".txt" and meta.is_file():
+        sidecar = messages.read_sidecar(meta.read_bytes())
+    channel = channel or (sidecar or {}).get("channel")
+    return extract(data, shown, master=master, channel=channel, sender=sender, received_at=received_at,
+                   sidecar=sidecar)
+
+
+def run_corpus(corpus_dir: str | Path, *, kinds: Callable[[str], bool] | None = None) -> list[dict]:
+    """Every document of a corpus folder (master/, docs/, manifest.json) in manifest order."""
+    root = Path(corpus_dir)
+    master = MasterIndex.from_csv_dir(root / "master")
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    outputs = []
+    for entry in manifest.get("documents", []):
+        if kinds is not None and not kinds(entry["file"]):
+            continue
+        outputs.append(extract_path(root / entry["file"], master=master, channel=entry.get("channel"),
+                                    sender=entry.get("from"), received_at=entry.get("received_at"),
+                                    source=entry["file"]))
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m o2c.intake.pipeline CORPUS_DIR OUT.jsonl``: extract the corpus and score it."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2:
+        print("usage: python -m o2c.intake.pipeline CORPUS_DIR OUT.jsonl", file=sys.stderr)
+        return 2
+    corpus, out = Path(args[0]), Path(args[1])
+    started = datetime.now(timezone.utc)
+    outputs = run_corpus(corpus)
+    with out.open("w", encoding="utf-8") as handle:
+        for doc in outputs:
+            handle.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+    seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    print(f"{len(outputs)} documents in {seconds:.1f} s -> {out}")
+    scorer = _scorer(corpus)
+    if scorer is None:
+        print("score_extraction.py not found; not scored")
+        return 0
+    result = subprocess.run([sys.executable, str(scorer), str(out), str(corpus / "truth")], check=False)
+    return result.returncode
+
+
+def _scorer(corpus: Path) -> Path | None:
+    for folder in [corpus, *corpus.parents]:
+        candidate = folder / "tools" / "score_extraction.py"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Resolution: tie what a document says to master data ids.
+
+Readers (PDF/scan layout, X12, e-mail and SMS text) produce a raw section-2 dict with ids null and
+the raw text beside them. ``resolve`` fills ``customer_id``, ``site_id``, ``rep_id``,
+``procedure.physician_id``, each line's ``item_id`` and ``uom`` (and ``quantity_base`` in the
+item's selling unit), the expiry a UDI states, a confidence per field and warnings for everything
+it could not settle. It never invents: an id that no rule finds stays null, with a warning that
+says why, so that the exception queue (and a person) can decide.
+
+Who sent the document matters: an EDI sender id or a buyer's e-mail address names the customer; a
+rep's phone or address names the rep, and then the customer comes from the text (the facility a rep
+texts from). Usage reports and case sheets belong to the facility site where the surgery happened;
+purchase orders to the ship-to site.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from o2c.intake.master_index import Match, MasterIndex, catalog_key, email_key, phone_key
+from o2c.kernel.money import decimal_text, parse_decimal
+
+USAGE_TYPES = {"usage_report", "case_sheet"}
+_RAW_TEXT_KEYS = ("facility_raw", "customer_name_raw", "ship_to_raw", "bill_to_raw")
+
+
+def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channel: str | None = None,
+            received_at: datetime | None = None) -> dict:
+    """The raw extraction with master ids filled in, per-field confidence and warnings. The input
+    is not modified."""
+    doc = copy.deepcopy(raw)
+    doc.setdefault("warnings", [])
+    doc.setdefault("lines", [])
+    confidence: dict[str, float] = {}
+    sender = sender or doc.get("sender_raw")
+    _edi_ship_to(doc)
+    rep = _rep_from_sender(master, sender) or _rep_from_text(master, doc)
+    if rep and not doc.get("rep_id"):
+        doc["rep_id"] = rep.id
+        confidence["rep_id"] = rep.score
+    customer, site_hint = _customer(doc, master, sender, is_rep=bool(rep and rep.how.startswith("rep_")
+                                                                      and rep.how != "rep_name"))
+    if customer:
+        doc["customer_id"] = customer.id
+        confidence["customer_id"] = customer.score
+        if customer.score < 0.9:
+            doc["warnings"].append(f"customer {customer.id} matched by {customer.how} ({customer.score:.2f})")
+    elif not doc.get("customer_id"):
+        doc["warnings"].append("customer not identified")
+    site = _site(doc, master, site_hint)
+    if site:
+        doc["site_id"] = site.id
+        confidence["site_id"] = site.score
+    elif doc.get("customer_id") and not doc.get("site_id"):
+        doc["warnings"].append("site not identified")
+    _physician(doc, master, confidence)
+    _lines(doc, master, confidence)
+    if doc.get("document_type") in (None, "") and doc["lines"]:
+        doc["document_type"] = "purchase_order"
+    if not doc.get("currency") and doc.get("customer_id"):
+        doc["currency"] = (master.customers.get(doc["customer_id"]) or {}).get("currency") or "USD"
+    doc["field_confidence"] = confidence
+    return doc
+
+
+# ------------------------------------------------------------------ who
+def _rep_from_sender(master: MasterIndex, sender: str | None) -> Match | None:
+    if not sender:
+        return None
+    return master.rep_by_email(sender) if "@" in sender else master.rep_by_phone(sender)
+
+
+def _rep_from_text(master: MasterIndex, doc: dict) -> Match | None:
+    return master.rep_by_name(doc.get("rep_raw")) if doc.get("rep_raw") else None
+
+
+def _customer(doc: dict, master: MasterIndex, sender: str | None, *, is_rep: bool) -> tuple[Match | None, str | None]:
+    """The customer and, when the text named a particular site, that site. Exact sender keys come
+    first (EDI id, buyer address or phone); a rep's message takes the customer from the text."""
+    site_hint = None
+    edi = doc.get("edi") or {}
+    for key in (edi.get("sender_id"), edi.get("group_sender"), sender if sender and "@" not in sender else None):
+        found = master.customer_by_edi(key) if key else None
+        if found:
+            return found, None
+    by_sender = None
+    if sender and not is_rep:
+        by_sender = master.customer_by_email(sender) if "@" in sender else master.customer_by_phone(sender)
+    by_text = None
+    for key in _text_order(doc):
+        found = master.place_by_name(doc.get(key))
+        if found:
+            by_text, site_hint = found
+            break
+    if by_text is None:
+        for key in ("ship_to_raw", "bill_to_raw", "facility_raw"):
+            found = master.customer_by_address(doc.get(key))
+            if found:
+                by_text = found
+                break
+    if by_sender and by_text and by_text.id != by_sender.id:
+        doc["warnings"].append(f"sender belongs to {by_sender.id} but the document names {by_text.id}")
+        if by_sender.how == "email_domain" and by_text.score >= 0.95:
+            return by_text, site_hint
+        return Match(by_sender.id, min(by_sender.score, 0.8), by_sender.how), None
+    if by_sender:
+        return (Match(by_sender.id, 1.0, by_sender.how) if by_text else by_sender), site_hint if by_text else None
+    return by_text, site_hint
+
+
+def _text_order(doc: dict) -> tuple[str, ...]:
+    if doc.get("document_type") in USAGE_TYPES:
+        return ("facility_raw", "customer_name_raw", "ship_to_raw", "bill_to_raw")
+    return ("customer_name_raw", "bill_to_raw", "ship_to_raw", "facility_raw")
+
+
+def _edi_ship_to(doc: dict) -> None:
+    """The ship-to party of an 850 as text the site matcher can read (name, street, city, zip)."""
+    edi = doc.get("edi") or {}
+    for party in edi.get("parties") or []:
+        if party.get("role") == "ST" and not doc.get("ship_to_raw"):
+            doc["ship_to_raw"] = ", ".join(x for x in [party.get("name"), *(party.get("address_lines") or []),
+                                                       party.get("city"), party.get("state"),
+                                                       party.get("postal_code")] if x)
+
+
+def _site(doc: dict, master: MasterIndex, hint: str | None) -> Match | None:
+    """Usage belongs to the facility where it happened; an order to the place it ships to."""
+    customer_id = doc.get("customer_id")
+    if not customer_id or doc.get("site_id"):
+        return None
+    usage = doc.get("document_type") in USAGE_TYPES
+    kind = "facility" if usage else "ship_to"
+    if hint and master.sites.get(hint, {}).get("customer_id") == customer_id:
+        if master.sites[hint].get("kind") == kind or not master.sites_of(customer_id, kind):
+            return Match(hint, 0.95, "named_site")
+        # "Pinecrest Orthopaedic Pavilion" named on a PO: its receiving dock is the ship-to
+        named = master.sites[hint]
+        same_place = [s for s in master.sites_of(customer_id, kind)
+                      if master.sites[s].get("address1") == named.get("address1")]
+        if len(same_place) == 1:
+            return Match(same_place[0], 0.9, "named_site_dock")
+    keys = ("facility_raw", "customer_name_raw") if usage else ("ship_to_raw", "facility_raw")
+    for key in keys:
+        if doc.get(key):
+            found = master.site_for(customer_id, doc[key], prefer_kind=kind)
+            if found and master.sites[found.id].get("kind") in (kind, None, ""):
+                return found
+    if doc.get("bill_only") and not usage and doc.get("facility_raw"):
+        found = master.site_for(customer_id, doc["facility_raw"], prefer_kind="facility")
+        if found:
+            return found
+    only = master.sites_of(customer_id, kind)
+    if len(only) == 1:
+        return Match(only[0], 0.8, f"only_{kind}")
+    return None
+
+
+def _physician(doc: dict, master: MasterIndex, confidence: dict) -> None:
+    procedure = doc.get("procedure")
+    if not isinstance(procedure, dict) or procedure.get("physician_id") or not procedure.get("physician_raw"):
+        return
+    site_id = doc.get("site_id") if (master.sites.get(doc.get("site_id") or "") or {}).get("kind") == "facility" \
+        else None
+    found = master.physician_by_name(procedure["physician_raw"], site_id=site_id, customer_id=doc.get("customer_id"))
+    if found:
+        procedure["physician_id"] = found.id
+        confidence["procedure.physician_id"] = found.score
+    else:
+        doc["warnings"].append(f"physician {procedure['physician_raw']!r} not found")
+
+
+# ------------------------------------------------------------------ what
+def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
+    scores = []
+    for number, line in enumerate(doc["lines"], 1):
+        if not isinstance(line, dict):
+            continue
+        line.setdefault("line_no", number)
+        found = _item(line, master, doc.get("customer_id"))
+        if found and not line.get("item_id"):
+            line["item_id"] = found.id
+            if found.how.startswith("customer_item_ref") and not line.get("customer_item_ref"):
+                line["customer_item_ref"] = line.get("catalog_raw")
+            if found.how == "description_fuzzy":
+                doc["warnings"].append(f"line {line['line_no']}: item {found.id} matched by description "
+                                       f"({found.score:.2f})")
+        elif not line.get("item_id"):
+            doc["warnings"].append(f"line {line['line_no']}: unknown item {_shown(line)!r}")
+        _udi(line, master)
+        _units(line, master, doc)
+        line_score = (found.score if found else (1.0 if line.get("item_id") else 0.0))
+        if line.get("quantity") is None:
+            line_score *= 0.5
+            doc["warnings"].append(f"line {line['line_no']}: quantity not stated")
+        line["confidence"] = round(min(line_score, line.get("confidence") or 1.0), 3)
+        scores.append(line["confidence"])
+    if scores:
+        confidence["lines"] = round(sum(scores) / len(scores), 3)
+
+
+def _shown(line: dict) -> str:
+    return line.get("catalog_raw") or line.get("item_raw") or line.get("customer_item_ref") or "?"
+
+
+def _item(line: dict, master: MasterIndex, customer_id: str | None) -> Match | None:
+    """Catalog number first, then the customer's part number, the GTIN of a UDI, and the
+    description only when the line shows no number at all."""
+    if line.get("item_id"):
+        return master.item_by_catalog(line["item_id"]) or Match(line["item_id"], 0.5, "given")
+    edi = line.get("edi") or {}
+    numbers = [line.get("catalog_raw")] + [p.get("id") for p in edi.get("product_ids") or []
+                                           if p.get("qualifier") in ("VP", "VC", "VN", "MG", "VA", "MN")]
+    candidates = [n for n in numbers if n] + _number_tokens(line.get("item_raw"))
+    for token in candidates:
+        found = master.item_by_catalog(token)
+        if found:
+            return found
+    for ref in [line.get("customer_item_ref"), *candidates]:
+        found = master.item_by_customer_ref(customer_id, ref) if ref else None
+        if found:
+            return found
+    gtin = edi.get("gtin") or _udi_gtin(line.get("udi"))
+    if gtin:
+        found = master.item_by_gtin(gtin)
+        if found:
+            return found
+    if candidates or line.get("customer_item_ref"):
+        return None  # a number we do not know is an unknown item, not a description to guess from
+    return master.item_by_description(line.get("description") or line.get("description_raw") or line.get("item_raw"))
+
+
+def _number_tokens(text: str | None) -> list[str]:
+    """Part-number-like tokens of a raw line, and adjacent pairs joined ("7103 1204" from OCR)."""
+    tokens = re.findall(r"[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*", text or "")
+    tokens = [t for t in tokens if sum(ch.isdigit() for ch in t) >= 3]
+    pairs = [a + b for a, b in zip(tokens, tokens[1:])]
+    return tokens + pairs
+
+
+def _udi_gtin(udi: str | None) -> str | None:
+    if not udi:
+        return None
+    parsed = _parse_udi(udi)
+    if parsed and parsed.get("gtin"):
+        return parsed["gtin"]
+    match = re.search(r"\(01\)\s*(\d{14})|^01(\d{14})", udi)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _parse_udi(udi: str) -> dict | None:
+    """The UDI reader of ``o2c.formats.udi`` when it is installed: {gtin, lot, serial, expiry}."""
+    try:
+        from o2c.formats.udi import parse_udi  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        parsed = parse_udi(udi)
+    except Exception:  # noqa: BLE001 - an unreadable UDI leaves the line as it was
+        return None
+    if parsed is None:
+        return None
+    if isinstance(parsed, dict):
+        return parsed
+    return {k: getattr(parsed, k, None) for k in ("gtin", "lot", "serial", "expiry", "di")}
+
+
+def _udi(line: dict, master: MasterIndex) -> None:
+    """A UDI states expiry (and lot/serial): fill those the line left empty, flag disagreements."""
+    if not line.get("udi"):
+        return
+    parsed = _parse_udi(line["udi"])
+    if not parsed:
+        return
+    for key in ("lot", "serial", "expiry"):
+        value = parsed.get(key)
+        if value is None:
+            continue
+        value = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        if not line.get(key):
+            line[key] = value
+        elif catalog_key(line[key]) != catalog_key(value) and key != "expiry":
+            line.setdefault("warnings", []).append(f"{key} {line[key]} differs from the UDI's {value}")
+    gtin = parsed.get("gtin") or parsed.get("di")
+    if gtin and line.get("item_id"):
+        by_gtin = master.item_by_gtin(str(gtin))
+        if by_gtin and by_gtin.id != line["item_id"]:
+            line.setdefault("warnings", []).append(f"UDI names item {by_gtin.id}, the line {line['item_id']}")
+
+
+def _units(line: dict, master: MasterIndex, doc: dict) -> None:
+    """Unit of measure from the item master when the document gives none, and the quantity in the
+    item's base unit (``quantity_base``): 2 BX of an item packed 10 per box is 20 EA."""
+    item = master.item(line.get("item_id"))
+    if not item:
+        return
+    item_uom = (item.get("uom") or "EA").upper()
+    if not line.get("uom"):
+        line["uom"] = item_uom
+    if line.get("quantity") is None:
+        return
+    try:
+        quantity = parse_decimal(line["quantity"], "quantity")
+        pack = Decimal(item.get("pack_size") or "1")
+    except Exception:  # noqa: BLE001 - a quantity we cannot read stays as written
+        return
+    uom = str(line["uom"]).upper()
+    if uom == item_uom and item_uom != "EA":
+        line["quantity_base"] = decimal_text(quantity * pack)
+    elif uom == "EA" and item_uom != "EA" and pack > 1:
+        line["quantity_base"] = decimal_text(quantity)
+        if quantity % pack:
+            doc["warnings"].append(f"line {line.get('line_no')}: {line['quantity']} EA of {item['item_id']}, "
+                                   f"sold in {item_uom} of {pack}")
+    else:
+        line["quantity_base"] = decimal_text(quantity)
+
+
+def sender_kind(master: MasterIndex, sender: str | None) -> str:
+    """"rep", "customer" or "unknown": who a sender address or phone belongs to."""
+    if not sender:
+        return "unknown"
+    if master.rep_by_email(sender) or master.rep_by_phone(sender):
+        return "rep"
+    if (email_key(sender) and master.customer_by_email(sender)) or (phone_key(sender) and master.customer_by_phone(sender)):
+        return "customer"
+    return "unknown"

@@ -1,0 +1,132 @@
+"""Lookups of the master data snapshot: exact keys first, tolerant folding, fuzzy names last."""
+from __future__ import annotations
+
+import pytest
+
+from o2c.intake.master_index import MasterIndex, catalog_key, name_key
+
+
+def build() -> MasterIndex:
+    return MasterIndex.from_rows(
+        customers=[
+            {"customer_id": "C-1", "name": "Northfield Memorial Hospital", "email": "buy@northfield.org",
+             "phone": "+15075550163", "edi_id": "NFMH"},
+            {"customer_id": "C-2", "name": "Northfield Orthopedic ASC, LLC", "email": "orders@nfortho.com"},
+            {"customer_id": "C-3", "name": "St. Brendan Medical Center", "email": "ap@stbrendan.org"},
+        ],
+        sites=[
+            {"site_id": "S-1-02", "customer_id": "C-1", "name": "Northfield Memorial Hospital - Central Receiving",
+             "address1": "2010 Division St S", "postal_code": "55057", "kind": "ship_to"},
+            {"site_id": "S-1-03", "customer_id": "C-1", "name": "Northfield Memorial Hospital",
+             "address1": "2000 Division St S", "postal_code": "55057", "kind": "facility"},
+            {"site_id": "S-2-02", "customer_id": "C-2", "name": "Northfield Orthopedic ASC - Receiving",
+             "address1": "1400 Jefferson Rd", "kind": "ship_to"},
+        ],
+        items=[
+            {"item_id": "7103-1204", "description": "ACETABULAR SHELL 52MM", "gtin": "00847120000103", "uom": "EA",
+             "pack_size": "1"},
+            {"item_id": "7103-1206", "description": "ACETABULAR SHELL 56MM", "uom": "EA", "pack_size": "1"},
+            {"item_id": "7104-1002", "description": "ACETABULAR LINER XLPE 32MM NEUTRAL", "uom": "EA"},
+            {"item_id": "7404-0016", "description": "K-WIRE 1.6MM X 150MM BX/10", "uom": "BX", "pack_size": "10"},
+        ],
+        customer_items=[{"customer_id": "C-3", "customer_item_ref": "100428664", "item_id": "7104-1002"}],
+        physicians=[
+            {"physician_id": "P-1", "name": "Elena Vasquez", "site_id": "S-1-03"},
+            {"physician_id": "P-2", "name": "George Lambert", "site_id": "S-1-03"},
+            {"physician_id": "P-3", "name": "Amanda Reinholt", "site_id": "S-1-03"},
+            {"physician_id": "P-4", "name": "Grace Reinholt", "site_id": "S-9-03"},
+        ],
+        reps=[{"rep_id": "R-1", "name": "Erik Lindgren", "phone": "+16125550109", "email": "erik@keystone.com"}],
+    )
+
+
+@pytest.fixture(scope="module")
+def master() -> MasterIndex:
+    return build()
+
+
+def test_catalog_key_folds_dashes_spaces_and_letter_digit_confusions():
+    assert catalog_key("71O3 1204") == catalog_key("7103-1204") == catalog_key("71031204")
+
+
+def test_name_key_drops_generic_words_and_expands_abbreviations():
+    assert name_key("Northfield Mem. Hospital, Inc.") == "northfield memorial"
+    assert name_key("St Brendan Med Ctr") == "saint brendan"
+
+
+def test_customer_by_edi_email_domain_phone(master):
+    assert master.customer_by_edi("nfmh").id == "C-1"
+    assert master.customer_by_email("Buyer <BUY@northfield.org>").how == "email"
+    domain = master.customer_by_email("someone.else@nfortho.com")
+    assert (domain.id, domain.how) == ("C-2", "email_domain")
+    assert master.customer_by_phone("(507) 555-0163").id == "C-1"
+    assert master.customer_by_email("who@gmail.com") is None
+
+
+@pytest.mark.parametrize("text", ["northfoeld mem", "Northfield Memorial", "NORTHFIELD MEM HOSP"])
+def test_customer_by_misspelt_name(master, text):
+    assert master.customer_by_name(text).id == "C-1"
+
+
+def test_unrelated_name_is_not_matched(master):
+    assert master.customer_by_name("Keystone Orthopedics Warsaw") is None
+
+
+def test_customer_and_site_by_address(master):
+    assert master.customer_by_address("ship to 1400 Jefferson Rd, Northfield MN").id == "C-2"
+    assert master.site_for("C-1", "Central Receiving, 2010 Division St S", prefer_kind="ship_to").id == "S-1-02"
+
+
+def test_site_for_customer_with_one_site_of_the_kind(master):
+    assert master.site_for("C-1", None, prefer_kind="facility").id == "S-1-03"
+
+
+def test_item_by_catalog_tolerates_ocr(master):
+    found = master.item_by_catalog("71O3-12O4")
+    assert (found.id, found.how) == ("7103-1204", "catalog_folded")
+    assert master.item_by_catalog("7103-1204").score == 1.0
+    assert master.item_by_catalog("7199-0904") is None
+
+
+def test_item_by_gtin_and_customer_ref(master):
+    assert master.item_by_gtin("847120000103").id == "7103-1204"
+    assert master.item_by_customer_ref("C-3", "100428664").id == "7104-1002"
+    assert master.item_by_customer_ref("C-1", "100428664") is None
+
+
+def test_item_by_description_needs_a_clear_winner(master):
+    assert master.item_by_description("acetabular liner xlpe 32mm neutral").id == "7104-1002"
+    assert master.item_by_description("acetabular shell") is None
+
+
+def test_physician_by_name_within_site(master):
+    assert master.physician_by_name("dr vasquez", site_id="S-1-03").id == "P-1"
+    assert master.physician_by_name("Dr G Lambert", customer_id="C-1").id == "P-2"
+    assert master.physician_by_name("Dr. Vasqeuz", site_id="S-1-03").id == "P-1"
+
+
+def test_physician_first_name_must_agree(master):
+    assert master.physician_by_name("Grace Reinholt, MD", site_id="S-1-03").id == "P-4"
+    assert master.physician_by_name("dr reinholt") is None  # two Reinholts, no site: ambiguous
+
+
+def test_rep_lookups(master):
+    assert master.rep_by_phone("+1 612 555 0109").id == "R-1"
+    assert master.rep_by_email("ERIK@keystone.com").id == "R-1"
+    assert master.rep_by_name("Erik Lindgren").id == "R-1"
+
+
+def test_aliases_are_remembered_in_a_new_snapshot(master):
+    learned = master.with_aliases(senders={"gmail.buyer@gmail.com": "C-3"},
+                                  customer_items={("C-1", "NF-77"): "7103-1206"})
+    assert learned.customer_by_email("gmail.buyer@gmail.com").id == "C-3"
+    assert learned.item_by_customer_ref("C-1", "nf 77").id == "7103-1206"
+    assert master.customer_by_email("gmail.buyer@gmail.com") is None
+
+
+def test_from_csv_dir(tmp_path):
+    (tmp_path / "customers.csv").write_text("customer_id,name,edi_id\nC-9,Atlas Surgical,ATLAS\n")
+    (tmp_path / "items.csv").write_text("item_id,description\n7000-0001,WIDGET\n")
+    index = MasterIndex.from_csv_dir(tmp_path)
+    assert index.customer_by_edi("ATLAS").id == "C-9"
+    assert index.item_by_catalog("7000 0001").id == "7000-0001"
