@@ -6,8 +6,11 @@ cannot read for sure becomes an ``O2CError`` naming the file and the reason, nev
 """
 from __future__ import annotations
 
+import gzip
+import io
 import importlib
 import re
+import zlib
 from pathlib import Path
 
 from o2c.cash.payment import IncomingPayment
@@ -34,6 +37,20 @@ def _read(path_or_bytes: str | Path | bytes, name: str | None) -> tuple[bytes, s
         raise BankFileError(label, f"cannot read the file ({exc.strerror or exc})") from None
 
 
+def _gunzip(data: bytes, label: str) -> bytes:
+    """Banks often deliver files gzip-compressed; read through the compression, within the size cap."""
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            inner = stream.read(MAX_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BankFileError(label, f"damaged gzip file ({exc})") from None
+    if len(inner) > MAX_BYTES:
+        raise BankFileError(label, f"decompressed file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return inner
+
+
 def _is_binary(data: bytes) -> bool:
     """NUL bytes or many control characters: a PDF, a zip, an image - not a text bank file."""
     sample = data[:4096]
@@ -49,6 +66,10 @@ def sniff(data: bytes) -> str:
     text = head.decode("latin-1")
     if text.startswith("01,"):
         return "bai2"
+    if re.match(r"\d\d,\d", text) and text[:2] in ("02", "03", "16", "49", "88", "98", "99", "00"):
+        return "bai2"                      # a BAI2-like record stream without its 01 header
+    if text[:1] in "{[":
+        return "json"
     if text.startswith("<") or text.startswith("\ufeff<"):
         if re.search(r"camt\.\d{3}|BkToCstmr", text):
             return "camt"
@@ -76,6 +97,7 @@ def parse_bank_file(path_or_bytes: str | Path | bytes, name: str | None = None, 
                     lockbox_date_format: str | None = None) -> ParseResult:
     """Detect the format and parse; returns payments plus what was skipped and which totals were checked."""
     data, label = _read(path_or_bytes, name)
+    data = _gunzip(data, label)
     if not data.strip():
         raise BankFileError(label, "empty file")
     if _is_binary(data):
@@ -106,25 +128,36 @@ def _dispatch(kind: str, data: bytes, label: str, lockbox_columns, lockbox_date_
     if kind == "bai_lockbox":
         raise UnsupportedBankFormat(label, "fixed-width BAI lockbox transmissions are not supported; ask the "
                                            "bank for its lockbox CSV export")
+    if kind == "json":
+        raise UnsupportedBankFormat(label, "JSON is not a bank payment file format (expected BAI2, camt XML, "
+                                           "NACHA, X12 820 or lockbox CSV)")
     if kind == "xml":
         raise UnsupportedBankFormat(label, "XML that is not an ISO 20022 camt.053/camt.054 message")
     raise BankFileError(label, "unrecognised content: not BAI2 (starts '01,'), camt XML, NACHA ('101' header), "
                                "X12 820 ('ISA') or a lockbox CSV with a header row")
 
 
+def _x12_reader():
+    """The 820 reader of o2c.formats.x12 (built separately), when it is there: ``read_820(data, source)``
+    returning payments. Looked up at call time so this package works before and after it lands."""
+    for module_name in ("o2c.formats.x12", "o2c.formats.x12.remit820"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        reader = getattr(module, "read_820", None)
+        if callable(reader):
+            return reader
+    return None
+
+
 def _x12(data: bytes, label: str) -> ParseResult:
-    """820 remittances belong to o2c.formats.x12; use it when it offers ``parse_820``."""
-    try:
-        module = importlib.import_module("o2c.formats.x12")
-    except ImportError:
-        module = None
-    parse_820 = getattr(module, "parse_820", None)
-    if parse_820 is None:
-        raise UnsupportedBankFormat(label, "X12 files are not supported here yet (no 820 parser available)")
-    outcome = parse_820(data, label)
-    if isinstance(outcome, ParseResult):
-        return outcome
-    payments = list(getattr(outcome, "payments", outcome))
+    reader = _x12_reader()
+    if reader is None:
+        raise UnsupportedBankFormat(label, "X12 files are not supported here yet (no 820 reader available)")
+    payments = list(reader(data, label))
+    if not payments:
+        raise BankFileError(label, "X12 file without any 820 payment order/remittance advice")
     return ParseResult(source=label, format="x12_820", payments=payments)
 
 

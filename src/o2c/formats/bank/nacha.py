@@ -182,7 +182,8 @@ def _check_file(control: tuple[int, str], batches: list[_Batch], totals: list[tu
 def _addenda_text(entry: _Entry, sec: str) -> str:
     """Payment-related information of the 05 addenda. CTX splits one X12 stream across records, so
     its pieces are joined as they are; other SEC codes carry one human text per addenda."""
-    pieces = [_f(rec, 4, 83) for _, rec in entry.addenda if _f(rec, 2, 3) == "05"]
+    kind = "17" if sec == "IAT" else "05"      # IAT carries remittance in its 17 addenda
+    pieces = [_f(rec, 4, 83) for _, rec in entry.addenda if _f(rec, 2, 3) == kind]
     if sec == "CTX":
         return "".join(pieces).strip()
     return " ".join(p.strip() for p in pieces if p.strip())
@@ -306,16 +307,28 @@ def _payment(entry: _Entry, head: str, sec: str, key: str, amount: Decimal, trac
         remittance, info = parse_x12_remittance(text)
     else:
         remittance = parse_remittance_text(text)
-    ident = clean(entry.f(40, 54))
-    receiver = clean(entry.f(59, 74)) if sec == "CTX" else clean(entry.f(55, 76))
+    ident, receiver, payer = _parties(entry, head, sec)
     return IncomingPayment(
         source=source, format="nacha", bank_ref=trace, amount=amount, currency="USD", value_date=effective,
-        payer_name=clean(_f(head, 5, 20)) or info.get("parties", {}).get("PR"),
+        payer_name=payer or info.get("parties", {}).get("PR"),
         payer_account=None, payer_routing=clean(_f(head, 80, 87)),
         alt_refs=tuple(r for r in (ident,) if r and r != trace), free_text=clean(text) if text else None,
         remittance=remittance, source_key=key,
         extra={"sec": sec, "transaction_code": entry.f(2, 3), "company_id": clean(_f(head, 41, 50)),
                "entry_description": clean(_f(head, 54, 63)), "receiver_name": receiver,
-               "receiver_account": clean(entry.f(13, 29)), "receiver_dfi": entry.f(4, 11),
+               "receiver_account": clean(entry.f(40, 74) if sec == "IAT" else entry.f(13, 29)), "receiver_dfi": entry.f(4, 11),
                "x12": info or None, "line": entry.line},
     )
+
+
+def _parties(entry: _Entry, head: str, sec: str) -> tuple[str | None, str | None, str | None]:
+    """Identification number, receiver name and payer name; their places depend on the SEC code.
+
+    The payer of an incoming credit is the batch's originating company, except for IAT where the
+    batch header holds foreign-exchange data and the originator's name is in the 11 addenda."""
+    if sec == "IAT":
+        originator = next((clean(_f(rec, 4, 38)) for _, rec in entry.addenda if _f(rec, 2, 3) == "11"), None)
+        receiver = next((clean(_f(rec, 47, 81)) for _, rec in entry.addenda if _f(rec, 2, 3) == "10"), None)
+        return None, receiver, originator
+    receiver = clean(entry.f(59, 74)) if sec == "CTX" else clean(entry.f(55, 76))
+    return clean(entry.f(40, 54)), receiver, clean(_f(head, 5, 20))
