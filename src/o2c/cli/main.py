@@ -34,8 +34,19 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def _register_command_modules() -> None:
+    """Every module in ``o2c.cli`` (other than this one) registers its sub-commands on import, so a
+    capability adds its commands in a file of its own."""
+    import importlib
+    import pkgutil
+    import o2c.cli
+    for info in pkgutil.iter_modules(o2c.cli.__path__):
+        if info.name != "main":
+            importlib.import_module(f"o2c.cli.{info.name}")
+
+
 def build_parser() -> Parser:
-    from o2c.cli import commands  # noqa: F401  (registers the sub-commands)
+    _register_command_modules()
     parser = Parser(prog="o2c", description="Order-to-cash: intake, validation, inventory, billing and cash.")
     parser.add_argument("--database", help="database URL (default: $O2C_DATABASE_URL or ./o2c.db)")
     sub = parser.add_subparsers(dest="command", parser_class=Parser, required=True)
