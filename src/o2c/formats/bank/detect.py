@@ -78,7 +78,7 @@ def sniff(data: bytes) -> str:
         return "xml"
     if text.startswith("101") and len(text.splitlines()[0].rstrip("\r")) in range(90, 95):
         return "nacha"
-    if text.startswith("101") and len(text) >= 94 and text[34:37] == "094":
+    if text.startswith("101") and text[34:37] == "094":
         return "nacha"
     if text.startswith("ISA"):
         return "x12"

@@ -29,7 +29,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "transaction number", "txn id", "trans id", "item number", "item no", "sequence number",
                 "item sequence", "item"),
     "deposit_date": ("deposit date", "process date", "processing date", "posting date", "receipt date",
-                     "received date", "value date", "date", "deposit dt", "business date"),
+                     "received date", "received", "date received", "value date", "date", "deposit dt", "business date"),
     "check_number": ("check number", "check no", "check num", "check #", "cheque number", "chk no",
                      "check serial", "serial number", "check", "check nbr"),
     "check_amount": ("check amount", "cheque amount", "check amt", "item amount", "payment amount",
