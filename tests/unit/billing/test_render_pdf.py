@@ -110,6 +110,7 @@ def test_header_facts(invoice_text):
 
 def test_early_payment_discount_line(invoice_text):
     assert "2% if paid by 2026-12-01" in invoice_text
+    assert "Net amount due by 2026-12-21" in invoice_text
 
 
 def test_parties_are_printed_and_escaped(invoice_text):
@@ -161,6 +162,8 @@ def test_credit_memo_variant(credit_text):
     assert "Credit against invoice INV-2026-0042" in credit_text
     assert "RET-DAMAGED" in credit_text
     assert "Total credit" in credit_text
+    assert "with your payment" not in credit_text and "2/10 NET30" not in credit_text
+    assert "quote CM-2026-0007 when you apply it" in credit_text
     assert "INVOICE\n" not in credit_text.upper().replace("CREDIT AGAINST INVOICE", "")
 
 
