@@ -1,0 +1,308 @@
+"""Layout parsing: a ``TextDocument`` (positioned words) -> the RAW section-2 extraction dict.
+
+Purchase orders, case sheets / implant usage records and usage reports are read by geometry, not
+by template: label/value pairs (``pages.labels``), line tables found by their header row
+(``pages.tables``) and implant sticker blocks (``pages.stickers``). Values stay raw: master-data
+ids are left null for the resolver (``o2c.intake.resolve``); nothing absent from the page is
+invented. Every header field and line carries a confidence and a source (page, bbox) so a reviewer
+can see where it came from.
+"""
+from __future__ import annotations
+
+import re
+from statistics import median
+
+from o2c.intake.pages import values as V
+from o2c.intake.pages.geometry import PageLayout, Segment, layout_pages
+from o2c.intake.pages.labels import LabelHit, block_below, clean_value, find_labels, value_for
+from o2c.intake.pages.stickers import read_sticker, sticker_clusters
+from o2c.intake.pages.tables import Row, find_tables, headerless_rows
+from o2c.intake.text import TextDocument
+
+#: confidence factors: columns inferred without a readable header, sticker entries written by hand.
+INFERRED_FACTOR = 0.6
+HANDWRITTEN_FACTOR = 0.7
+
+_TITLE = re.compile(r"purchase\s+order|invoice|implant|usage|record|case\s+sheet|bill\s+only|quotation|"
+                    r"order\s+form|delivery|remittance|packing|^page\b|^form\b|facture|rechnung", re.I)
+_FAX_HEADER = re.compile(r"\bFROM\b.*\bTO\b|\bP\.?\s?\d{3}/\d{3}\b|^\W*\d{1,2}:\d{2}", re.I)
+_ADDRESS_FIELDS = ("ship_to_raw", "bill_to_raw")
+_BLOCK_FIELDS = ("vendor_raw", "facility_raw")
+
+
+def parse_page_document(doc: TextDocument) -> dict:
+    """The extraction dict (section 2 keys, raw values, ids null) for one page-like document."""
+    layouts = layout_pages(doc)
+    rows, header_lines = find_tables(layouts)
+    _mark_rows_used(rows)
+    _mark_header_lines(layouts, header_lines)
+    fields, sources, hits = _header_fields(layouts)
+    doc_type = classify(doc, fields)
+    lines = [_row_to_line(r) for r in rows]
+    if doc_type in ("case_sheet", "usage_report") or not lines:
+        stickers = _sticker_lines(layouts)
+        if stickers and (doc_type in ("case_sheet", "usage_report") or not lines):
+            lines.extend(stickers)
+            if doc_type == "unknown":
+                doc_type = "case_sheet"
+    if not lines:
+        skip = {id(line[0]) for lay in layouts for line in lay.lines if line and line[0].used}
+        lines = [_row_to_line(r) for r in headerless_rows(layouts, skip)]
+    lines = [ln for ln in lines if ln is not None]
+    for n, line in enumerate(lines, 1):
+        line["line_no"] = n
+    customer, customer_src = customer_name(layouts)
+    if customer_src:
+        sources["customer_name_raw"] = customer_src
+    return _assemble(doc, doc_type, fields, sources, lines, customer)
+
+
+# ------------------------------------------------------------------ header fields
+def _header_fields(layouts: list[PageLayout]) -> tuple[dict, dict, list[LabelHit]]:
+    """First value per field over the pages (totals: the last one, the grand total is printed
+    below the subtotal); address blocks are read as stacked lines under their label."""
+    fields: dict[str, str] = {}
+    sources: dict[str, dict] = {}
+    all_hits: list[LabelHit] = []
+    for layout in layouts:
+        for line in layout.lines:
+            for seg in line:
+                if seg.used:
+                    continue
+                for hit in find_labels(seg):
+                    all_hits.append(hit)
+                    _take(hit, layout, fields, sources)
+    return fields, sources, all_hits
+
+
+def _take(hit: LabelHit, layout: PageLayout, fields: dict, sources: dict) -> None:
+    f = hit.field
+    if f in _ADDRESS_FIELDS or f in _BLOCK_FIELDS:
+        if f in fields:
+            return
+        block = block_below(hit, layout)
+        if block:
+            text = "\n".join(s.text for s in block) if f in _ADDRESS_FIELDS else block[0].text
+            fields[f] = text.strip(" :")
+            sources[f] = _src(block[0], min(s.confidence for s in block), block)
+        return
+    if f in fields and f not in ("total",):
+        return
+    seg = value_for(hit, layout)
+    if seg is None:
+        return
+    value = clean_value(f, seg.text)
+    if value is None:
+        return
+    if f == "total" and f in fields and sources[f]["page"] == layout.number and sources[f]["bbox"][1] > seg.y0:
+        return
+    fields[f] = value
+    sources[f] = _src(seg, seg.confidence)
+    seg.used = True
+
+
+def _src(seg: Segment, conf: float, block: list[Segment] | None = None) -> dict:
+    segs = block or [seg]
+    bbox = [round(min(s.x0 for s in segs), 1), round(min(s.y0 for s in segs), 1),
+            round(max(s.x1 for s in segs), 1), round(max(s.y1 for s in segs), 1)]
+    return {"page": seg.page, "bbox": bbox, "confidence": round(conf, 3)}
+
+
+def _mark_rows_used(rows: list[Row]) -> None:
+    for r in rows:
+        for segs in r.cells.values():
+            for s in segs:
+                s.used = True
+
+
+def _mark_header_lines(layouts: list[PageLayout], header_lines: list[tuple[int, int]]) -> None:
+    by_page = {lay.number: lay for lay in layouts}
+    for page, idx in header_lines:
+        for s in by_page[page].lines[idx]:
+            s.used = True
+
+
+# ------------------------------------------------------------------ document type and customer
+def classify(doc: TextDocument, fields: dict) -> str:
+    """Document type from its own words: a title saying purchase order wins (bill-only POs also
+    mention the surgery), then usage reports, then implant / case records."""
+    text = doc.text.lower()
+    if re.search(r"purchase\s*order|\bp\.?o\.?\s*(number|#|no)|bill\s+only\s+po", text) or "po_number" in fields:
+        return "purchase_order"
+    if "usage report" in text:
+        return "usage_report"
+    if re.search(r"implant|case sheet|usage record|date of surgery|surgeon|patient", text):
+        return "case_sheet"
+    if "remittance" in text:
+        return "remittance"
+    return "unknown"
+
+
+def customer_name(layouts: list[PageLayout]) -> tuple[str | None, dict | None]:
+    """The issuer's name: the most prominent (tallest) phrase in the top quarter of the first page
+    that is not a document title, a fax transmission header, a label or an address line."""
+    if not layouts:
+        return None, None
+    lay = layouts[0]
+    cands = []
+    for line in lay.lines:
+        for seg in line:
+            if seg.y0 > lay.height * 0.25 or seg.used:
+                continue
+            t = seg.text.strip(" -|")
+            if len(re.findall(r"[A-Za-z]", t)) < 4 or _TITLE.search(t) or _FAX_HEADER.search(t):
+                continue
+            if find_labels(seg) or re.search(r"\d{3}", t) or "@" in t:
+                continue
+            cands.append(seg)
+    if not cands:
+        return None, None
+    best = max(cands, key=lambda s: (round(s.height / max(lay.line_height, 1) * 4), -s.y0))
+    return re.sub(r"\s+", " ", best.text.strip(" -|,.")), _src(best, best.confidence)
+
+
+# ------------------------------------------------------------------ lines
+def _row_to_line(row: Row) -> dict | None:
+    cust = row.text("customer_item")
+    item = row.text("item")
+    desc = row.text("description")
+    qty = V.parse_quantity(row.text("quantity"))
+    code = _code(item) or _code(desc)
+    if not (item or desc or cust) or (qty is None and code is None):
+        return None
+    lot, serial = _lot_serial(row)
+    raw = " ".join(t for t in (cust, item, desc) if t)
+    conf_roles = [r for r in ("item", "quantity", "unit_price") if r in row.cells]
+    conf = min([row.conf(r) for r in conf_roles] or [1.0]) * (INFERRED_FACTOR if row.inferred else 0.95)
+    udi = V.parse_udi_text(row.text("udi") or "") if row.text("udi") else None
+    return {
+        "line_no": None,
+        "item_id": None,
+        "item_raw": re.sub(r"\s+", " ", raw).strip(),
+        "catalog_raw": code,
+        "description_raw": desc,
+        "customer_item_ref": _code(cust) or (cust.strip() if cust else None),
+        "quantity": qty,
+        "uom": V.parse_uom(row.text("uom")),
+        "unit_price": V.parse_money(row.text("unit_price")),
+        "extended_raw": V.parse_money(row.text("ext")),
+        "lot": lot or (udi or {}).get("lot"),
+        "serial": serial or (udi or {}).get("serial"),
+        "expiry": V.parse_date_text(row.text("expiry")) or (udi or {}).get("expiry"),
+        "udi": (udi or {}).get("udi"),
+        "confidence": round(conf, 3),
+        "source": {"page": row.page, "bbox": [round(row.x0, 1), round(row.y0, 1), round(row.x1, 1),
+                                              round(row.y1, 1)]},
+    }
+
+
+def _code(text: str | None) -> str | None:
+    if not text:
+        return None
+    for token in text.split():
+        if V.is_item_code(token):
+            return token.strip(".,;:()[]'\"=")
+    return None
+
+
+def _lot_serial(row: Row) -> tuple[str | None, str | None]:
+    """Lot and serial from their own columns or from a combined "L75846 / SN430680" cell."""
+    lot = row.text("lot")
+    serial = row.text("serial")
+    both = row.text("lot_serial")
+    if both:
+        parts = [p.strip() for p in re.split(r"\s*/\s*|\s{2,}", both) if p.strip()]
+        for p in parts:
+            if re.match(r"^(SN|S/N|SER)", p, re.I) and serial is None:
+                serial = p
+            elif lot is None:
+                lot = p
+            elif serial is None:
+                serial = p
+    return (lot.strip() if lot else None), (serial.strip() if serial else None)
+
+
+def _sticker_lines(layouts: list[PageLayout]) -> list[dict]:
+    out = []
+    for lay in layouts:
+        for cluster in sticker_clusters(lay):
+            st = read_sticker(cluster)
+            if st is None:
+                continue
+            segs = st["segments"]
+            conf = min(s.confidence for s in segs) * (HANDWRITTEN_FACTOR if st["handwritten"] else 0.95)
+            out.append({
+                "line_no": None, "item_id": None, "item_raw": st["item_raw"], "catalog_raw": st["ref"],
+                "description_raw": None, "customer_item_ref": None,
+                # one sticker (or one written entry) records one implanted unit
+                "quantity": "1", "uom": "EA", "unit_price": None, "extended_raw": None,
+                "lot": st["lot"], "serial": st["serial"], "expiry": st["expiry"], "udi": st["udi"],
+                "gtin": st["gtin"], "confidence": round(conf, 3),
+                "source": {"page": lay.number, "bbox": [round(min(s.x0 for s in segs), 1),
+                                                        round(min(s.y0 for s in segs), 1),
+                                                        round(max(s.x1 for s in segs), 1),
+                                                        round(max(s.y1 for s in segs), 1)]},
+            })
+    return out
+
+
+# ------------------------------------------------------------------ assembly
+def _currency(doc: TextDocument) -> str | None:
+    text = doc.text
+    m = re.search(r"\b(USD|EUR|GBP|CAD|CHF|AUD|JPY|INR|MXN|SEK|DKK|NOK|PLN)\b", text)
+    if m:
+        return m.group(1)
+    for sym, code in (("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("₹", "INR")):
+        if sym in text:
+            return code
+    return None
+
+
+def _assemble(doc: TextDocument, doc_type: str, fields: dict, sources: dict, lines: list[dict],
+              customer: str | None) -> dict:
+    order_date = fields.get("order_date")
+    if order_date is None and doc_type == "purchase_order" and "date" in fields:
+        order_date = fields["date"]
+        sources["order_date"] = sources.get("date")
+    proc_keys = ("procedure.date", "procedure.physician_raw", "procedure.patient_ref", "procedure.case_id")
+    procedure = None
+    if any(k in fields for k in proc_keys) or doc_type == "case_sheet":
+        procedure = {"date": fields.get("procedure.date"), "physician_id": None,
+                     "physician_raw": fields.get("procedure.physician_raw"),
+                     "patient_ref": fields.get("procedure.patient_ref"),
+                     "case_id": fields.get("procedure.case_id")}
+    confs = [ln["confidence"] for ln in lines] + [s["confidence"] for s in sources.values() if s]
+    header_conf = [s["confidence"] for k, s in sources.items() if s and k in ("po_number", "order_date")]
+    doc_conf = min(confs) if confs else 0.0
+    if not lines:
+        doc_conf *= 0.5
+    result = {
+        "document_type": doc_type,
+        "customer_id": None,
+        "customer_name_raw": customer,
+        "site_id": None,
+        "po_number": fields.get("po_number"),
+        "order_date": order_date,
+        "currency": _currency(doc),
+        "procedure": procedure,
+        "rep_id": None,
+        "lines": lines,
+        "total": fields.get("total"),
+        "confidence": round(median(confs) if confs and header_conf else doc_conf, 3) if confs else 0.0,
+        "warnings": list(doc.warnings),
+        "bill_to_raw": fields.get("bill_to_raw"),
+        "ship_to_raw": fields.get("ship_to_raw"),
+        "vendor_raw": fields.get("vendor_raw"),
+        "rep_raw": fields.get("rep_raw"),
+        "facility_raw": fields.get("facility_raw"),
+        "buyer_raw": fields.get("buyer_raw"),
+        "terms_raw": fields.get("terms_raw"),
+        "invoice_number": fields.get("invoice_number"),
+        "invoice_date": fields.get("invoice_date") or (fields.get("date") if doc_type != "purchase_order" else None),
+        "due_date": fields.get("due_date"),
+        "source_kind": doc.source_kind,
+        "header_sources": {k: v for k, v in sources.items() if v and not k.startswith("_")},
+    }
+    if doc_type == "unknown" and re.search(r"\binvoice\b", doc.text, re.I):
+        result["document_kind"] = "invoice"
+    return result

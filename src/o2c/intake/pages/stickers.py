@@ -1,0 +1,108 @@
+"""Implant sticker blocks on case sheets / implant usage records.
+
+A sticker is a small block of stacked phrases: REF <catalog>, LOT <lot>, SN <serial>, EXP <date> and
+often the GS1 element string under its barcode. Nurses also write "no sticker" entries by hand
+("7402-3518 / lot L81003"). Blocks are found by clustering such phrases that sit close together
+vertically and overlap horizontally, so any grid of stickers works without knowing the form.
+"""
+from __future__ import annotations
+
+import re
+
+from o2c.intake.pages import values as V
+from o2c.intake.pages.geometry import PageLayout, Segment
+
+_KEY = re.compile(r"^(REF|LOT|SN|S/N|SERIAL|EXP|EXPIRY|UDI|CAT)\b[.:#]?", re.I)
+_NO_STICKER = re.compile(r"no\s+sticker", re.I)
+
+
+def _is_seed(seg: Segment) -> bool:
+    t = seg.text
+    if _KEY.match(t) or _NO_STICKER.search(t) or V.find_gs1(t):
+        return True
+    return any(V.is_item_code(w.text) for w in seg.words[:2])
+
+
+def sticker_clusters(layout: PageLayout) -> list[list[Segment]]:
+    """Group candidate phrases: same block when vertically near (within ~2.2 line heights) and
+    horizontally overlapping."""
+    seeds = [s for s in layout.segments() if not s.used and _is_seed(s)]
+    parent = list(range(len(seeds)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    lh = layout.line_height
+    for a in range(len(seeds)):
+        for b in range(a + 1, len(seeds)):
+            sa, sb = seeds[a], seeds[b]
+            vgap = max(sa.y0, sb.y0) - min(sa.y1, sb.y1)
+            hover = min(sa.x1, sb.x1) - max(sa.x0, sb.x0)
+            if vgap < 2.3 * lh and hover > -0.5 * lh and abs(sa.x0 - sb.x0) < 12 * lh:
+                parent[find(a)] = find(b)
+    groups: dict[int, list[Segment]] = {}
+    for k, s in enumerate(seeds):
+        groups.setdefault(find(k), []).append(s)
+    clusters = [sorted(g, key=lambda s: (s.y0, s.x0)) for g in groups.values()]
+    clusters.sort(key=lambda g: (round(g[0].y0 / (4 * lh)), g[0].x0))
+    return clusters
+
+
+def _after_key(text: str, keys: tuple[str, ...]) -> str | None:
+    m = re.search(r"\b(?:%s)\b[.:#]?\s*([A-Za-z0-9][A-Za-z0-9\-./]*)" % "|".join(keys), text, re.I)
+    return m.group(1) if m else None
+
+
+def read_sticker(cluster: list[Segment]) -> dict | None:
+    """One device from a block, or None when the block names no item and carries no UDI."""
+    text = "  ".join(s.text for s in cluster)
+    udi = V.parse_udi_text(text)
+    ref = _after_key(text, ("REF", "CAT"))
+    ref_seg = next((s for s in cluster if re.match(r"^(REF|CAT)\b", s.text, re.I)), None)
+    if ref is None:
+        for s in cluster:
+            if not V.find_gs1(s.text) and not _KEY.match(s.text):
+                code = next((w.text for w in s.words if V.is_item_code(w.text)), None)
+                if code:
+                    ref, ref_seg = code.strip(".,;:"), s
+                    break
+    lot = _after_key(text, ("LOT",))
+    serial = _after_key(text, ("SN", "S/N", "SERIAL"))
+    exp_text = next((s.text for s in cluster if re.match(r"^EXP", s.text, re.I)), None)
+    expiry = V.parse_date_text(exp_text) if exp_text else None
+    if ref is None and udi is None:
+        return None
+    if ref is None and not lot and not udi:
+        return None
+    if udi:
+        lot = lot or udi.get("lot")
+        serial = serial or udi.get("serial")
+        expiry = expiry or udi.get("expiry")
+    handwritten = ref_seg is not None and not re.match(r"^(REF|CAT)\b", ref_seg.text, re.I)
+    if ref is not None and handwritten and not (lot or serial):
+        return None  # a bare code with nothing else is not a device entry
+    lot_seg = next((s for s in cluster if re.match(r"^LOT\b", s.text, re.I)), None)
+    raw_parts = []
+    if ref_seg is not None:
+        raw_parts.append(_cut(ref_seg.text))
+    if lot_seg is not None and lot_seg is not ref_seg:
+        raw_parts.append(_cut(lot_seg.text, keep_first=2))
+    return {
+        "item_raw": " ".join(raw_parts) or (udi["udi"] if udi else None),
+        "ref": ref,
+        "gtin": udi.get("gtin") if udi else None,
+        "lot": lot,
+        "serial": serial,
+        "expiry": expiry,
+        "udi": udi["udi"] if udi else None,
+        "segments": cluster,
+        "handwritten": handwritten,
+    }
+
+
+def _cut(text: str, keep_first: int = 2) -> str:
+    """The key and its value ("REF 7402-3540"), without the description or SN printed beside it."""
+    return " ".join(text.split()[:keep_first])

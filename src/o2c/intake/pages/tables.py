@@ -1,0 +1,388 @@
+"""Line-item tables: found by their header row, read by the header's column x-ranges.
+
+A header row is a line where several phrases name known columns (Item, Catalog #, REF, Description,
+Qty, UOM, Unit Price, Ext, Lot, Serial, Exp). Each body word goes to the column whose header it sits
+under (or the nearest one), a row starts with a line number, an item code or a quantity, and lines
+without one continue the row above (wrapped descriptions). The table ends at a totals row, a
+"continued" note, or a wide vertical gap; a later page repeating the header continues it.
+When no header can be read (OCR often loses shaded header bars) the columns learnt on an earlier
+page are reused, else a header-less reader takes rows holding an item code and a quantity.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from o2c.intake.pages import values as V
+from o2c.intake.pages.geometry import PageLayout, Segment, norm_token, x_overlap
+
+COLUMN_WORDS: dict[str, str] = {}
+
+
+def _col(role: str, *phrases: str) -> None:
+    for p in phrases:
+        COLUMN_WORDS["".join(norm_token(t) for t in p.split())] = role
+
+
+_col("line_no", "Ln", "Line", "Line #", "Line No", "#", "No", "Pos", "Seq", "Itm", "Ln #", "Row")
+_col("customer_item", "Our Item #", "Our Item", "Our Part #", "Customer Item #", "Customer Item", "Cust Item #",
+     "Customer Part #", "Buyer Part #", "Buyer Item #", "Hospital Item #", "Our #", "Internal #", "Cust Part #",
+     "Item Master #", "MMIS #", "Our Item No", "Our Ref", "Your Item #")
+_col("item", "Catalog #", "Catalog", "Catalog No", "Catalog Number", "Cat #", "Cat No", "Mfr Cat #", "Mfr Cat",
+     "REF", "REF #", "Part #", "Part No", "Part Number", "Part", "Item #", "Item", "Item No", "Item Number",
+     "SKU", "Product Code", "Product #", "Mfr Part #", "Mfr #", "Vendor Part #", "Vendor Item #", "Vendor Cat #",
+     "Manufacturer #", "Reorder #", "Article", "Code", "Item Code", "Product ID", "Supplier Item #",
+     "Mfg Part #", "Mfr Item #", "Vendor Catalog #", "Model #", "Model", "Artikel", "Réf")
+_col("description", "Description", "Desc", "Item Description", "Product Description", "Product", "Item Name",
+     "Description of Goods", "Designation", "Bezeichnung", "Désignation", "Product Name", "Service")
+_col("quantity", "Qty", "Quantity", "Qty Ordered", "Order Qty", "Qty Used", "Qty Ord", "Ordered", "Units", "Qté",
+     "Menge", "Qty.", "Quant")
+_col("uom", "UOM", "U/M", "UM", "Unit", "Unit of Measure", "U of M", "UoM", "Pack")
+_col("unit_price", "Unit Price", "Price", "Unit Cost", "Cost", "Price Each", "Each", "Rate", "Net Price",
+     "Contract Price", "Unit Price USD", "Price/Unit", "Unit Amt", "Einzelpreis", "Prix Unitaire", "Price (USD)")
+_col("ext", "Extended", "Ext", "Ext Price", "Ext Cost", "Amount", "Total", "Line Total", "Extended Price",
+     "Ext Total", "Net Amount", "Ext Amount", "Total Price", "Value", "Gesamt", "Montant", "Subtotal")
+_col("lot", "Lot", "Lot #", "Lot No", "Lot Number", "Batch", "Batch #", "Charge")
+_col("serial", "Serial", "Serial #", "SN", "S/N", "Serial No", "Serial Number")
+_col("lot_serial", "Lot / Serial", "Lot/Serial", "Lot/SN", "Lot / SN", "Lot/Serial #", "Lot or Serial")
+_col("expiry", "Exp", "Expiry", "Exp Date", "Expiration", "Expiration Date", "Use By", "Expires")
+_col("udi", "UDI", "Barcode", "GTIN")
+
+_MAX_WORDS = 4
+TOTAL_WORDS = re.compile(r"\b(sub\s*-?\s*total|total|tax|freight|shipping|handling|grand|balance|amount due|vat)\b",
+                         re.I)
+STOP_WORDS = re.compile(r"continued|page \d+ of|authori[sz]ed|signature|approved by|notes?:|comments?:|terms and",
+                        re.I)
+
+
+@dataclass
+class Column:
+    role: str
+    x0: float
+    x1: float
+    text: str
+
+
+@dataclass
+class Row:
+    cells: dict[str, list[Segment]] = field(default_factory=dict)
+    page: int = 0
+    y0: float = 0.0
+    y1: float = 0.0
+    x0: float = 1e9
+    x1: float = 0.0
+    inferred: bool = False
+
+    def add(self, role: str, seg: Segment) -> None:
+        self.cells.setdefault(role, []).append(seg)
+        self.y1 = max(self.y1, seg.y1)
+        self.x0, self.x1 = min(self.x0, seg.x0), max(self.x1, seg.x1)
+
+    def text(self, role: str) -> str | None:
+        segs = self.cells.get(role)
+        return " ".join(s.text for s in segs) if segs else None
+
+    def conf(self, role: str) -> float:
+        segs = self.cells.get(role)
+        return min(s.confidence for s in segs) if segs else 1.0
+
+
+# ------------------------------------------------------------------ header detection
+def header_columns(line: list[Segment]) -> list[Column] | None:
+    """Read a line as a table header: every word run naming a column becomes a column. The line
+    qualifies with at least three columns including a quantity or a description and an item."""
+    words = [w for seg in line for w in seg.words]
+    cols: list[Column] = []
+    i = 0
+    unmatched = 0
+    while i < len(words):
+        best = None
+        key = ""
+        for j in range(i, min(len(words), i + _MAX_WORDS)):
+            if j > i and words[j].x0 - words[j - 1].x1 > 1.2 * max(words[j].height, 1):
+                break
+            key += norm_token(words[j].text)
+            if key in COLUMN_WORDS:
+                best = (j + 1, COLUMN_WORDS[key])
+        if best:
+            end, role = best
+            cols.append(Column(role, words[i].x0, words[end - 1].x1, " ".join(w.text for w in words[i:end])))
+            i = end
+        else:
+            unmatched += 1
+            if cols and words[i].x0 - cols[-1].x1 < 0.6 * max(words[i].height, 1):
+                cols[-1].x1 = words[i].x1  # "Qty Ordered (ea)" keeps its tail in the same column
+            i += 1
+    roles = {c.role for c in cols}
+    if len(cols) < 3 or unmatched > len(cols):
+        return None
+    if not ({"quantity", "unit_price", "ext"} & roles) or not ({"item", "description", "customer_item"} & roles):
+        return None
+    return _disambiguate(cols)
+
+
+def _disambiguate(cols: list[Column]) -> list[Column]:
+    """Two item-number columns: the buyer's own number is customer_item, the other the catalog.
+    A second 'item' left of a 'Description' when a line number column is absent is kept as item."""
+    items = [c for c in cols if c.role == "item"]
+    if len(items) > 1:
+        for c in items[1:]:
+            if c.text.lower().startswith(("mfr", "vendor", "catalog", "cat", "ref", "manufacturer", "supplier")):
+                items[0].role = "customer_item" if not items[0].text.lower().startswith(
+                    ("mfr", "vendor", "catalog", "cat", "ref")) else items[0].role
+    if sum(c.role == "ext" for c in cols) > 1:
+        for c in [c for c in cols if c.role == "ext"][:-1]:
+            if c.text.lower() in ("amount", "value"):
+                c.role = "unit_price"
+    # "Item" column left of "Description" in tables that also have "#": keep roles as is.
+    return cols
+
+
+# ------------------------------------------------------------------ cell assignment
+def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list[Segment]]:
+    """Map the phrases of a body line to columns by horizontal overlap with the header; a phrase
+    spanning two header columns is split word by word."""
+    cells: dict[str, list[Segment]] = {}
+    for seg in line:
+        over = [(x_overlap(seg.x0, seg.x1, c.x0, c.x1), k) for k, c in enumerate(cols)]
+        hits = [k for o, k in over if o > 0]
+        if len(hits) == 1 or (len(hits) > 1 and _text_role(cols[hits[0]].role)
+                              and all(not _numeric_tail(seg, cols[k]) for k in hits[1:])):
+            _put(cells, cols[hits[0]].role, seg)
+            continue
+        if not hits and len(seg.words) == 1:
+            _put(cells, cols[_nearest(seg.x0, seg.x1, cols)].role, seg)
+            continue
+        if not hits:
+            # a left-aligned phrase belongs to the column it starts under
+            k = _nearest(seg.x0, seg.x0 + lh, cols) if _text_role(cols[_nearest(seg.x0, seg.x1, cols)].role) \
+                else _nearest(seg.x0, seg.x1, cols)
+            _put(cells, cols[k].role, seg)
+            continue
+        # split word by word
+        run: list = []
+        run_role = None
+        for wi, w in enumerate(seg.words):
+            ov = [x_overlap(w.x0, w.x1, c.x0, c.x1) for c in cols]
+            k = max(range(len(cols)), key=lambda q: ov[q]) if max(ov) > 0 else _nearest(w.x0, w.x1, cols)
+            if run_role is not None and cols[k].role != run_role and _text_role(run_role) and max(ov) == 0:
+                k = [c.role for c in cols].index(run_role)
+            if run_role is None or cols[k].role == run_role:
+                run.append(wi)
+                run_role = cols[k].role
+            else:
+                _put(cells, run_role, seg.sub(run[0], run[-1] + 1))
+                run, run_role = [wi], cols[k].role
+        if run:
+            _put(cells, run_role, seg.sub(run[0], run[-1] + 1))
+    return cells
+
+
+def _numeric_tail(seg: Segment, col: Column) -> bool:
+    """Whether the words of ``seg`` under ``col`` look like that column's numeric value."""
+    under = [w for w in seg.words if x_overlap(w.x0, w.x1, col.x0, col.x1) > 0]
+    return bool(under) and col.role in ("quantity", "unit_price", "ext", "uom") and all(
+        re.fullmatch(r"[$€£]?[\d.,]+|[A-Za-z]{1,4}", w.text) for w in under)
+
+
+def _text_role(role: str) -> bool:
+    return role in ("description", "item", "customer_item")
+
+
+def _nearest(x0: float, x1: float, cols: list[Column]) -> int:
+    def dist(c: Column) -> float:
+        if x1 < c.x0:
+            return c.x0 - x1
+        if x0 > c.x1:
+            return x0 - c.x1
+        return 0.0
+
+    return min(range(len(cols)), key=lambda k: dist(cols[k]))
+
+
+def _put(cells: dict[str, list[Segment]], role: str, seg: Segment) -> None:
+    if seg.words:
+        cells.setdefault(role, []).append(seg)
+
+
+# ------------------------------------------------------------------ rows
+def _starts_row(cells: dict[str, list[Segment]]) -> bool:
+    if "line_no" in cells and re.fullmatch(r"\(?\d{1,4}[.)]?", cells["line_no"][0].text.strip(" .|:°'")):
+        return True
+    for role in ("item", "customer_item"):
+        if role in cells and any(V.is_item_code(w.text) for s in cells[role] for w in s.words):
+            return True
+    return "quantity" in cells and V.parse_quantity(cells["quantity"][0].text) is not None and (
+        "description" in cells or "item" in cells)
+
+
+def _is_total_line(line: list[Segment]) -> bool:
+    text = " ".join(s.text for s in line)
+    return bool(TOTAL_WORDS.search(text)) and not any(V.is_item_code(w.text) for s in line for w in s.words)
+
+
+def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: bool = False) -> tuple[list[Row], int]:
+    """Read body lines from ``start`` until the table ends; returns the rows and the stop line.
+    Lines that start no row join the row whose first line is vertically nearest (ties go up), so
+    descriptions wrapped above a vertically centred row land in the right row."""
+    lh = layout.line_height
+    left = min(c.x0 for c in cols) - 3 * lh
+    entries: list[tuple[dict, float, float, bool]] = []  # cells, y0, y1, starts
+    stop = len(layout.lines)
+    prev_y1 = None
+    n_rows = 0
+    i = start
+    while i < len(layout.lines):
+        line = [s for s in layout.lines[i] if s.x1 > left]
+        i += 1
+        if not line:
+            continue
+        text = " ".join(s.text for s in line)
+        if _is_total_line(line) or (STOP_WORDS.search(text) and not any(
+                V.is_item_code(w.text) for s in line for w in s.words)):
+            stop = i - 1
+            break
+        gap = line[0].y0 - prev_y1 if prev_y1 is not None else 0
+        cells = assign(line, cols, lh)
+        starts = _starts_row(cells)
+        if starts and n_rows and gap > 6 * lh:
+            stop = i - 1
+            break
+        if not starts and gap >= 1.5 * lh and (n_rows or gap > 8 * lh):
+            if n_rows:
+                stop = i - 1
+                break
+            continue
+        if not starts and not n_rows and not entries and gap >= 1.5 * lh:
+            continue
+        entries.append((cells, min(s.y0 for s in line), max(s.y1 for s in line), starts))
+        n_rows += starts
+        prev_y1 = max(s.y1 for s in line)
+    return _group_rows(entries, layout.number, inferred), stop
+
+
+def _group_rows(entries: list[tuple[dict, float, float, bool]], page: int, inferred: bool) -> list[Row]:
+    anchors = [k for k, e in enumerate(entries) if e[3]]
+    if not anchors:
+        return []
+    rows = {k: Row(page=page, y0=entries[k][1], inferred=inferred) for k in anchors}
+    for k, (cells, y0, y1, starts) in enumerate(entries):
+        if starts:
+            owner = k
+        else:
+            yc = (y0 + y1) / 2
+            before = [a for a in anchors if a < k]
+            after = [a for a in anchors if a > k]
+            owner = before[-1] if before else after[0]
+            if before and after:
+                da = yc - (entries[before[-1]][1] + entries[before[-1]][2]) / 2
+                db = (entries[after[0]][1] + entries[after[0]][2]) / 2 - yc
+                owner = after[0] if db < da - 0.5 else before[-1]
+        row = rows[owner]
+        row.y0 = min(row.y0, y0)
+        for role, segs in cells.items():
+            for seg in segs:
+                row.add(role, seg)
+    out = [rows[k] for k in anchors]
+    for row in out:  # keep the reading order of wrapped text inside a cell
+        for segs in row.cells.values():
+            segs.sort(key=lambda s: (s.y0, s.x0))
+    return out
+
+
+def find_tables(layouts: list[PageLayout]) -> tuple[list[Row], list[tuple[int, int]]]:
+    """All rows over all pages, plus the (page, line) positions of header rows found (so header
+    field search can skip them). Columns learnt on one page are reused on following pages that
+    lost their header (a continued table on a fax, say)."""
+    rows: list[Row] = []
+    headers: list[tuple[int, int]] = []
+    last_cols: list[Column] | None = None
+    for layout in layouts:
+        found = False
+        i = 0
+        while i < len(layout.lines):
+            cols = header_columns(layout.lines[i])
+            if cols:
+                headers.append((layout.number, i))
+                body, stop = read_table(layout, i + 1, cols)
+                rows.extend(body)
+                last_cols, found = cols, True
+                i = max(stop, i + 1)
+            else:
+                i += 1
+        if not found and last_cols is not None:
+            start = _first_row_line(layout, last_cols)
+            if start is not None:
+                body, _ = read_table(layout, start, last_cols, inferred=True)
+                rows.extend(r for r in body if "quantity" in r.cells and _has_code(r))
+    return rows, headers
+
+
+def _has_code(row: Row) -> bool:
+    return any(V.is_item_code(w.text) for role in ("item", "customer_item", "description")
+               for s in row.cells.get(role, []) for w in s.words)
+
+
+def _first_row_line(layout: PageLayout, cols: list[Column]) -> int | None:
+    for i, line in enumerate(layout.lines):
+        cells = assign(line, cols, layout.line_height)
+        if _starts_row(cells) and "quantity" in cells and any(
+                V.is_item_code(w.text) for s in line for w in s.words):
+            return i
+    return None
+
+
+# ------------------------------------------------------------------ header-less rows
+def headerless_rows(layouts: list[PageLayout], skip: set[int]) -> list[Row]:
+    """Rows of a table whose header could not be read: a line with an item code plus a small
+    integer (the quantity) and optionally amounts. Column roles are guessed from token shapes, so
+    these rows carry a lower confidence."""
+    rows = []
+    for layout in layouts:
+        for segs in layout.lines:
+            words = [w for s in segs for w in s.words]
+            codes = [k for k, w in enumerate(words) if V.is_item_code(w.text)]
+            if not codes or TOTAL_WORDS.search(" ".join(w.text for w in words)):
+                continue
+            if id(segs[0]) in skip:
+                continue
+            row = _guess_row(segs, words, codes[0], layout)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _guess_row(segs: list[Segment], words: list, code_at: int, layout: PageLayout) -> Row | None:
+    seg0 = segs[0]
+    qty_at = None
+    amounts = [k for k, w in enumerate(words) if V.looks_like_money(w.text)]
+    # a quantity next to a unit of measure, else a small integer before the code
+    for k, w in enumerate(words):
+        if k != code_at and V.parse_quantity(w.text) and re.fullmatch(r"\d{1,5}", w.text.strip(".,")):
+            nxt = words[k + 1].text if k + 1 < len(words) else ""
+            if V.parse_uom(nxt):
+                qty_at = k
+                break
+    if qty_at is None:
+        before = [k for k in range(code_at) if re.fullmatch(r"\d{1,4}", words[k].text)]
+        if len(before) == 1:
+            qty_at = before[0]
+    if qty_at is None:
+        return None
+    row = Row(page=layout.number, y0=min(s.y0 for s in segs), inferred=True)
+
+    def seg_of(k0: int, k1: int) -> Segment:
+        return Segment(words[k0:k1], seg0.page, seg0.line_index)
+
+    row.add("item", seg_of(code_at, code_at + 1))
+    row.add("quantity", seg_of(qty_at, qty_at + 1))
+    if qty_at + 1 < len(words) and V.parse_uom(words[qty_at + 1].text):
+        row.add("uom", seg_of(qty_at + 1, qty_at + 2))
+    desc_end = min([k for k in [qty_at] + amounts if k > code_at] or [len(words)])
+    if desc_end > code_at + 1:
+        row.add("description", seg_of(code_at + 1, desc_end))
+    if amounts:
+        row.add("unit_price", seg_of(amounts[0], amounts[0] + 1))
+        if len(amounts) > 1:
+            row.add("ext", seg_of(amounts[-1], amounts[-1] + 1))
+    return row

@@ -1,0 +1,388 @@
+"""Text acquisition: turn the bytes of a page-like document into positioned words.
+
+Every input kind (PDF with a text layer, scanned PDF, image, fax TIFF, spreadsheet, CSV, plain text)
+ends up as the same structure: pages of words with a bounding box and a confidence, grouped into
+lines. The layout parser (``o2c.intake.layout``) then works on geometry only, so one parser serves
+all kinds. Coordinates are in points for PDFs, pixels for images and a synthetic grid for tables
+and plain text; only relative positions matter downstream.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from statistics import median
+
+#: below this mean word confidence a scanned page is OCR'd a second time with another page model.
+LOW_CONFIDENCE_RETRY = 0.45
+#: images whose resolution is below this many dpi are upscaled before OCR (tesseract wants ~300).
+MIN_OCR_DPI = 180
+TARGET_OCR_DPI = 300
+PDF_RENDER_DPI = 300
+
+
+@dataclass
+class Word:
+    """One word with its box (top-left origin, y grows downwards) and a 0..1 confidence."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    confidence: float = 1.0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def yc(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class Line:
+    """Words sharing a baseline band, left to right."""
+
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def y0(self) -> float:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> float:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return median(w.height for w in self.words)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
+@dataclass
+class Page:
+    number: int
+    width: float
+    height: float
+    words: list[Word]
+    lines: list[Line] = field(default_factory=list)
+    ocr: bool = False
+    ocr_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass
+class TextDocument:
+    filename: str
+    source_kind: str  # text_pdf | scanned_pdf | image | spreadsheet | text
+    pages: list[Page]
+    warnings: list[str] = field(default_factory=list)
+    #: images found on the pages (PIL images), kept for barcode decoding by callers that want it.
+    images: list = field(default_factory=list, repr=False)
+
+    @property
+    def text(self) -> str:
+        return "\n\f".join(p.text for p in self.pages)
+
+
+# ------------------------------------------------------------------ grouping
+def group_lines(words: list[Word]) -> list[Line]:
+    """Group words into lines by vertical overlap, because OCR and PDF words of one printed line
+    rarely share an exact baseline (subscripts, mixed fonts, slightly skewed scans)."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.yc, w.x0)):
+        best = None
+        for cand in lines[-4:]:
+            ref = cand[-1] if cand else None
+            top = min(x.y0 for x in cand)
+            bot = max(x.y1 for x in cand)
+            overlap = min(bot, w.y1) - max(top, w.y0)
+            if overlap > 0.5 * min(w.height, bot - top) and ref is not None:
+                best = cand
+        if best is None:
+            lines.append([w])
+        else:
+            best.append(w)
+    result = [Line(sorted(ws, key=lambda w: w.x0)) for ws in lines]
+    result.sort(key=lambda l: (l.y0 + l.y1) / 2)
+    return result
+
+
+def make_page(number: int, width: float, height: float, words: list[Word], ocr: bool = False) -> Page:
+    words = [w for w in words if w.text.strip()]
+    return Page(number=number, width=width, height=height, words=words, lines=group_lines(words), ocr=ocr)
+
+
+# ------------------------------------------------------------------ entry point
+def acquire(data: bytes, filename: str) -> TextDocument:
+    """Read any supported page-like document. The kind is sniffed from the bytes first and the file
+    name second, because mail attachments and uploads often carry wrong extensions."""
+    name = filename.lower()
+    if data[:5] == b"%PDF-":
+        return _acquire_pdf(data, filename)
+    if data[:4] in (b"II*\x00", b"MM\x00*") or data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff" \
+            or data[:2] == b"BM" or data[:4] == b"GIF8" or name.endswith((".png", ".jpg", ".jpeg", ".tif", ".tiff")):
+        return _acquire_image(data, filename)
+    if data[:2] == b"PK" or name.endswith((".xlsx", ".xlsm")):
+        return _acquire_xlsx(data, filename)
+    if name.endswith((".csv", ".tsv")):
+        return _acquire_csv(data, filename)
+    return _acquire_plain(data, filename)
+
+
+# ------------------------------------------------------------------ PDF
+def _acquire_pdf(data: bytes, filename: str) -> TextDocument:
+    """Use the text layer where a page has one; render and OCR the pages that do not."""
+    import pdfplumber
+
+    pages: list[Page] = []
+    scanned = 0
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for i, p in enumerate(pdf.pages):
+            t0 = time.perf_counter()
+            raw = p.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, use_text_flow=False)
+            words = [Word(w["text"], float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]), 1.0)
+                     for w in raw if w["text"].strip()]
+            if len(words) >= 3:
+                page = make_page(i + 1, float(p.width), float(p.height), words)
+            else:
+                scanned += 1
+                image = _render_pdf_page(data, i)
+                page = _ocr_page(image, i + 1, dpi=PDF_RENDER_DPI)
+            page.seconds = time.perf_counter() - t0
+            pages.append(page)
+    kind = "scanned_pdf" if scanned and scanned == len(pages) else "text_pdf"
+    return TextDocument(filename, kind, pages)
+
+
+def _render_pdf_page(data: bytes, index: int):
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return pdf[index].render(scale=PDF_RENDER_DPI / 72, grayscale=True).to_pil()
+    finally:
+        pdf.close()
+
+
+# ------------------------------------------------------------------ images and OCR
+def _acquire_image(data: bytes, filename: str) -> TextDocument:
+    """Every frame of a (fax) TIFF is a page."""
+    from PIL import Image, ImageSequence
+
+    img = Image.open(io.BytesIO(data))
+    dpi = _image_dpi(img)
+    pages, images = [], []
+    for i, frame in enumerate(ImageSequence.Iterator(img)):
+        t0 = time.perf_counter()
+        frame = frame.copy()
+        images.append(frame)
+        page = _ocr_page(frame, i + 1, dpi=dpi)
+        page.seconds = time.perf_counter() - t0
+        pages.append(page)
+    return TextDocument(filename, "image", pages, images=images)
+
+
+def _image_dpi(img) -> float | None:
+    """The resolution the file states, when plausible; fax TIFFs state 204x196 or 200x200."""
+    dpi = img.info.get("dpi")
+    try:
+        value = float(min(dpi)) if dpi else None
+    except (TypeError, ValueError):
+        value = None
+    return value if value and 50 <= value <= 1200 else None
+
+
+def prepare_for_ocr(image, dpi: float | None = None):
+    """Greyscale, upscale low-resolution pages, and straighten skew: the cheap steps that help
+    tesseract most. Returns (image, scale) where scale maps output pixels back to input pixels."""
+    from PIL import Image
+
+    im = image.convert("L")
+    # A letter page is ~11in tall: infer the resolution from the pixel height when the file is silent.
+    est_dpi = dpi or max(im.size) / 11.0
+    scale = 1.0
+    if est_dpi < MIN_OCR_DPI:
+        scale = min(TARGET_OCR_DPI / est_dpi, 3.0)
+        im = im.resize((int(im.width * scale), int(im.height * scale)), Image.LANCZOS)
+    angle = estimate_skew(im)
+    if abs(angle) >= 0.3:
+        im = im.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    return im, scale, angle
+
+
+def estimate_skew(im, max_angle: float = 4.0, step: float = 0.25) -> float:
+    """Skew angle in degrees by projection profile: text rows give the sharpest row-sum profile when
+    they are horizontal. Works on a small thumbnail so it costs a few percent of an OCR run."""
+    from PIL import Image
+
+    thumb = im.copy()
+    thumb.thumbnail((500, 650))
+    thumb = thumb.point(lambda v: 255 if v < 128 else 0)  # ink is 255, paper 0
+    best_angle, best_score = 0.0, -1.0
+    steps = int(max_angle / step)
+    for k in range(-steps, steps + 1):
+        a = k * step
+        rot = thumb.rotate(a, resample=Image.NEAREST, expand=False, fillcolor=0)
+        prof = list(rot.resize((1, rot.height), Image.BOX).getdata())
+        score = _profile_sharpness(prof)
+        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and abs(a) < abs(best_angle)):
+            best_angle, best_score = a, score
+    return best_angle
+
+
+def _profile_sharpness(profile: list[int]) -> float:
+    """Sum of squared differences of adjacent row sums: large when rows alternate ink / paper."""
+    return float(sum((b - a) ** 2 for a, b in zip(profile, profile[1:])))
+
+
+def _ocr_page(image, number: int, dpi: float | None = None) -> Page:
+    """OCR one page once with tesseract (a second run only when the first is nearly unreadable) and
+    map word boxes back to the original image's pixel grid."""
+    import pytesseract
+
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    im, scale, _angle = prepare_for_ocr(image, dpi)
+    t0 = time.perf_counter()
+    words = _tesseract_words(pytesseract, im, os.environ.get("O2C_OCR_PSM", "--psm 3"))
+    mean_conf = sum(w.confidence for w in words) / len(words) if words else 0.0
+    if mean_conf < LOW_CONFIDENCE_RETRY:
+        retry = _tesseract_words(pytesseract, im, "--psm 6")
+        retry_conf = sum(w.confidence for w in retry) / len(retry) if retry else 0.0
+        if retry_conf > mean_conf:
+            words = retry
+    ocr_seconds = time.perf_counter() - t0
+    if scale != 1.0:
+        words = [Word(w.text, w.x0 / scale, w.y0 / scale, w.x1 / scale, w.y1 / scale, w.confidence) for w in words]
+    page = make_page(number, float(image.width), float(image.height), words, ocr=True)
+    page.ocr_seconds = ocr_seconds
+    return page
+
+
+def _tesseract_words(pytesseract, im, config: str) -> list[Word]:
+    data = pytesseract.image_to_data(im, config=config, output_type=pytesseract.Output.DICT)
+    words = []
+    for text, left, top, width, height, conf in zip(data["text"], data["left"], data["top"], data["width"],
+                                                    data["height"], data["conf"]):
+        text = (text or "").strip()
+        try:
+            c = float(conf)
+        except (TypeError, ValueError):
+            c = -1.0
+        if not text or c < 0:
+            continue
+        words.append(Word(text, float(left), float(top), float(left + width), float(top + height),
+                          max(0.0, min(1.0, c / 100.0))))
+    return words
+
+
+# ------------------------------------------------------------------ tables and plain text
+#: synthetic grid for tabular sources: each cell is a fixed-width box so column geometry is exact.
+_CELL_W, _ROW_H, _CHAR_W = 120.0, 12.0, 6.0
+
+
+def _table_page(number: int, rows: list[list[str]]) -> Page:
+    """Lay cells out on a grid, one word per whitespace token, so the layout parser sees columns."""
+    words: list[Word] = []
+    for r, row in enumerate(rows):
+        y0 = r * _ROW_H * 1.5
+        for c, cell in enumerate(row):
+            text = "" if cell is None else str(cell).strip()
+            x = c * _CELL_W
+            for token in text.split():
+                w = len(token) * _CHAR_W * 0.8
+                if x + w > (c + 1) * _CELL_W - _CHAR_W:
+                    w = max(_CHAR_W, (c + 1) * _CELL_W - _CHAR_W - x)
+                words.append(Word(token, x, y0, x + w, y0 + _ROW_H, 1.0))
+                x += w + _CHAR_W * 0.5
+    width = max((len(r) for r in rows), default=1) * _CELL_W
+    return make_page(number, width, max(1, len(rows)) * _ROW_H * 1.5, words)
+
+
+def _acquire_xlsx(data: bytes, filename: str) -> TextDocument:
+    """Each worksheet is a page; numbers keep the text Excel shows (no float round trip)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    pages = []
+    for i, ws in enumerate(wb.worksheets):
+        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        pages.append(_table_page(i + 1, rows))
+    return TextDocument(filename, "spreadsheet", pages)
+
+
+def _cell_text(value) -> str:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # repr gives the shortest text that round-trips: what the user typed, not binary noise.
+        text = repr(value)
+        return str(Decimal(text).normalize()) if "e" not in text else text
+    return str(value)
+
+
+def _acquire_csv(data: bytes, filename: str) -> TextDocument:
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    return TextDocument(filename, "spreadsheet", [_table_page(1, rows)])
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _acquire_plain(data: bytes, filename: str) -> TextDocument:
+    """Plain text keeps its character columns as x positions, so fixed-width tables still parse;
+    form feeds separate pages."""
+    text = _decode(data).replace("\r\n", "\n").replace("\t", "    ")
+    pages = []
+    for n, chunk in enumerate(text.split("\f")):
+        words = []
+        for r, line in enumerate(chunk.split("\n")):
+            col = 0
+            for token in line.split(" "):
+                if token:
+                    words.append(Word(token, col * _CHAR_W, r * _ROW_H * 1.5, (col + len(token)) * _CHAR_W,
+                                      r * _ROW_H * 1.5 + _ROW_H, 1.0))
+                col += len(token) + 1
+        pages.append(make_page(n + 1, 100 * _CHAR_W, max(1, chunk.count("\n") + 1) * _ROW_H * 1.5, words))
+    return TextDocument(filename, "text", pages)
