@@ -111,3 +111,53 @@ def test_missing_recipient_is_refused_before_connecting():
     settings = SmtpSettings(host="127.0.0.1", port=_free_port(), timeout=2)
     with pytest.raises(DeliveryFailed, match="no valid recipient"):
         send_document(settings, [], "s", "b", [])
+
+
+class _Authenticator:
+    """Accepts one user; aiosmtpd calls this for AUTH PLAIN/LOGIN."""
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        ok = auth_data.login == b"billing" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture(scope="module")
+def auth_server():
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), authenticator=_Authenticator(),
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+def test_login_then_send(auth_server):
+    handler, port = auth_server
+    settings = SmtpSettings(host="127.0.0.1", port=port, sender="ar@seller.example", username="billing",
+                            password="s3cret", timeout=5)
+    send_document(settings, "ap@buyer.example", "s", "b", [("x.xml", UBL_BYTES, "application/xml")])
+    assert _attachments(message_from_bytes(handler.envelopes[-1].original_content, policy=policy.default)) == {
+        "x.xml": ("application/xml", UBL_BYTES)}
+
+
+def test_wrong_password_is_a_clear_error(auth_server):
+    _, port = auth_server
+    settings = SmtpSettings(host="127.0.0.1", port=port, username="billing", password="nope", timeout=5)
+    with pytest.raises(DeliveryFailed) as info:
+        send_document(settings, "ap@buyer.example", "s", "b", [])
+    assert info.value.code == "delivery_auth_failed" and "nope" not in str(info.value)
+
+
+def test_starttls_required_but_not_offered(smtp_server):
+    _, settings = smtp_server
+    with pytest.raises(DeliveryFailed) as info:
+        send_document(SmtpSettings(host=settings.host, port=settings.port, starttls=True, timeout=5),
+                      "ap@buyer.example", "s", "b", [])
+    assert info.value.code == "delivery_unsupported"
