@@ -105,3 +105,11 @@ def test_bad_files_are_refused_clearly(broken: bytes, phrase: str) -> None:
     with pytest.raises(BankFileError, match=phrase) as refused:
         parse_camt(broken, "bad.xml")
     assert "bad.xml" in str(refused.value)
+
+
+def test_single_transaction_takes_the_booked_amount_not_the_instructed_one() -> None:
+    entry = NO_DETAILS.replace("<AddtlNtryInf>", "<NtryDtls><TxDtls><Refs><EndToEndId>E1</EndToEndId></Refs>"
+                               "<AmtDtls><InstdAmt><Amt Ccy=\"USD\">45.10</Amt></InstdAmt></AmtDtls></TxDtls>"
+                               "</NtryDtls><AddtlNtryInf>")
+    payment = parse_camt(stmt(entry), "x").payments[0]
+    assert (payment.bank_ref, payment.amount, payment.currency) == ("E1", Decimal("40.00"), "EUR")

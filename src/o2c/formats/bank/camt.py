@@ -228,7 +228,9 @@ def _parse_entry(entry, key: str, amount: Decimal, ccy: str, side: str, status: 
     for t_index, (tx, tx_amount) in enumerate(zip(details, tx_amounts), start=1):
         tx_key = f"{key}/tx{t_index}" if len(details) > 1 else key
         tx_side = _text(tx, "CdtDbtInd") or side
-        tx_value, tx_ccy = tx_amount if tx_amount else (amount, ccy)
+        # A lone transaction is the entry: the booked amount is the cash received, even when the
+        # transaction states the instructed amount before charges or in another currency.
+        tx_value, tx_ccy = tx_amount if tx_amount and len(details) > 1 else (amount, ccy)
         if tx_side != "CRDT":
             result.skipped.append(Skipped(tx_key, "debit transaction inside a credit entry", tx_value, ref))
         elif _find(tx, "RtrInf") is not None:
