@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from o2c.cash.payment import IncomingPayment
 from o2c.formats.bank.common import (
-    BankFileError, ParseResult, Skipped, clean, decimal_from_minor, parse_remittance_text, yymmdd,
+    BankFileError, ParseResult, Skipped, clean, parse_remittance_text, yymmdd,
 )
 from o2c.kernel.money import minor_digits
 

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c.cash.payment import IncomingPayment, RemittanceLine
-from o2c.kernel.errors import InvalidValue, O2CError, Problem
+from o2c.kernel.errors import O2CError, Problem
 
 
 class BankFileError(O2CError):
@@ -137,18 +137,3 @@ def clean(text: str | None) -> str | None:
         return None
     value = " ".join(str(text).split())
     return value or None
-
-
-def decimal_from_minor(digits: str, minor: int, source: str, *, line: int | None, field: str) -> Decimal:
-    """Amounts in BAI2 and NACHA are integers of minor units with implied decimals (``12345`` = 123.45)."""
-    raw = (digits or "").strip()
-    body = raw[1:] if raw[:1] in "+-" else raw
-    if not body.isdigit():
-        raise BankFileError(source, f"{raw!r} is not an amount in minor units", line=line, field=field)
-    value = Decimal(int(body)).scaleb(-minor)
-    return -value if raw.startswith("-") else value
-
-
-def reraise_invalid(source: str, exc: InvalidValue, *, line: int | None = None) -> BankFileError:
-    """Turn a kernel value error into a refusal that says which file and line it came from."""
-    return BankFileError(source, exc.reason, line=line, field=exc.field)
