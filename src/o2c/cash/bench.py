@@ -147,13 +147,25 @@ _KINDS = ["General Hospital", "Medical Center", "Surgery Center", "Orthopedic Cl
           "Medical Supply", "Community Hospital", "Health System"]
 
 
+def _made_up_word(i: int) -> str:
+    """A distinct pronounceable word per index, so generated customers differ as real names do."""
+    consonants, vowels, out = "BCDFGHKLMNPRSTVZ", "AEIOU", ""
+    while True:
+        i, c = divmod(i, len(consonants))
+        i, v = divmod(i, len(vowels))
+        out += consonants[c] + vowels[v]
+        if i == 0:
+            return (out + "TON").capitalize()
+        i -= 1
+
+
 def generate(n_customers: int, n_items: int, n_payments: int, seed: int = 7):
     """A deterministic synthetic ledger and payment stream: exact refs, OCR refs, multi-invoice
     remittances, no-remittance exact amounts, discounts and unknown payers, in realistic shares."""
     rng = random.Random(seed)
     customers = []
     for i in range(n_customers):
-        name = f"{rng.choice(_WORDS)} {rng.choice(_WORDS)}{i} {rng.choice(_KINDS)}"
+        name = f"{rng.choice(_WORDS)} {_made_up_word(i)} {rng.choice(_KINDS)}"
         customers.append(CustomerProfile(f"C{i:05d}", name, terms=parse_terms(rng.choice(["NET30", "2/10 NET30"]))))
     items, as_of = [], date(2026, 11, 20)
     for k in range(n_items):
@@ -163,13 +175,15 @@ def generate(n_customers: int, n_items: int, n_payments: int, seed: int = 7):
         items.append(OpenItem(f"INV-{300000 + k}", cust.customer_id, amount, amount, inv_date,
                               inv_date + timedelta(days=30), "USD", f"PO{rng.randrange(10**6):06d}",
                               cust.terms.discount_percent, cust.terms.discount_days))
-    payments = [_payment(rng, k, items, customers, as_of) for k in range(n_payments)]
+    names = {c.customer_id: c.name for c in customers}
+    payments = [_payment(rng, k, items, names, as_of) for k in range(n_payments)]
     return customers, items, payments
 
 
-def _payment(rng: random.Random, k: int, items: list[OpenItem], customers, as_of: date) -> IncomingPayment:
+def _payment(rng: random.Random, k: int, items: list[OpenItem], names: dict[str, str], as_of: date) -> IncomingPayment:
+    """One payment of one invoice: 75% clean reference, 10% OCR-mangled, 15% no remittance.
+    The invoice it pays is kept in ``extra['expect']`` so tests can check every application."""
     item = items[rng.randrange(len(items))]
-    payer = next(c.name for c in customers if c.customer_id == item.customer_id) if k % 50 == 0 else None
     roll = rng.random()
     ref, lines = item.invoice_number, ()
     if roll < 0.1:
@@ -177,8 +191,8 @@ def _payment(rng: random.Random, k: int, items: list[OpenItem], customers, as_of
     if roll < 0.85:
         lines = (RemittanceLine(ref, item.open_amount),)
     return IncomingPayment("scale", "generated", f"B{k:07d}", item.open_amount, value_date=as_of,
-                           payer_name=payer or item.customer_id, remittance=lines,
-                           free_text=None if lines else f"PAYMENT {k}")
+                           payer_name=names[item.customer_id].upper(), remittance=lines,
+                           free_text=None if lines else f"PAYMENT {k}", extra={"expect": item.invoice_number})
 
 
 def run_scale(n_payments: int, n_items: int, n_customers: int) -> dict:

@@ -9,6 +9,7 @@ inverted index so that one payer is compared with a handful of customers, not wi
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -123,10 +124,12 @@ class CustomerDirectory:
     def __init__(self, profiles: list[CustomerProfile] | tuple[CustomerProfile, ...] = ()):
         self.profiles: dict[str, CustomerProfile] = {}
         self._accounts: dict[str, set[str]] = defaultdict(set)
+        self._bare_accounts: dict[str, set[str]] = defaultdict(set)
         self._aliases: dict[str, set[str]] = defaultdict(set)
         self._names: dict[str, list[NameTokens]] = defaultdict(list)
         self._prefix: dict[str, set[str]] = defaultdict(set)
         self._cache: dict[str, list[CustomerCandidate]] = {}
+        self.patterns: dict[str, tuple[re.Pattern, ...]] = {}
         for profile in profiles:
             self.add(profile)
 
@@ -137,8 +140,12 @@ class CustomerDirectory:
             key = account_key(acct.account, acct.routing)
             if key:
                 self._accounts[key].add(profile.customer_id)
+                self._bare_accounts[account_key(acct.account)].add(profile.customer_id)
         for alias in profile.aliases:
             self._aliases[alias_key(alias)].add(profile.customer_id)
+        if profile.reference_patterns:
+            self.patterns[profile.customer_id] = tuple(re.compile(p) for p in profile.reference_patterns)
+        self._names[profile.customer_id] = []
         for text in (profile.name, *profile.aliases):
             tokens = name_tokens(text)
             self._names[profile.customer_id].append(tokens)
@@ -159,15 +166,27 @@ class CustomerDirectory:
         self.add(CustomerProfile(profile.customer_id, profile.name, profile.aliases,
                                  (*profile.accounts, account), profile.reference_patterns, profile.terms))
 
+    def learn_patterns(self, customer_id: str, patterns: tuple[str, ...]) -> None:
+        profile = self.profiles[customer_id]
+        merged = tuple(dict.fromkeys((*profile.reference_patterns, *patterns)))
+        self.add(CustomerProfile(profile.customer_id, profile.name, profile.aliases, profile.accounts,
+                                 merged, profile.terms))
+
     # ------------------------------------------------------------ lookups
 
     def by_account(self, account: str | None, routing: str | None = None) -> list[CustomerCandidate]:
-        """Exact remitter account. An account shared by several customers proves nothing."""
-        hits: set[str] = set()
-        for key in {account_key(account, routing), account_key(account)}:
-            if key:
-                hits |= self._accounts.get(key, set())
-        conf = 0.99 if len(hits) == 1 else 0.5
+        """Exact remitter account. Routing plus account is near proof; the account number alone (a
+        file without routing, or another routing) is good evidence; an account shared by several
+        customers proves nothing."""
+        full = account_key(account, routing)
+        if not full:
+            return []
+        hits, conf = set(self._accounts.get(full, ())), 0.99
+        if not hits:
+            hits = set(self._bare_accounts.get(account_key(account), ()))
+            conf = 0.95 if routing is None else 0.8
+        if len(hits) > 1:
+            conf = 0.5
         return [CustomerCandidate(cid, conf, "account", f"remitter account {account}") for cid in sorted(hits)]
 
     def by_alias(self, payer_name: str | None) -> list[CustomerCandidate]:
@@ -177,23 +196,22 @@ class CustomerDirectory:
         conf = 0.97 if len(hits) == 1 else 0.5
         return [CustomerCandidate(cid, conf, "alias", f"learned alias {payer_name!r}") for cid in sorted(hits)]
 
-    def _shortlist(self, payer: NameTokens) -> set[str]:
-        """Customers sharing a three-letter token prefix or an initials run with the payer.
+    def _shortlist(self, payer: NameTokens, size: int = 25) -> list[str]:
+        """The few customers most worth comparing: those sharing the rarest token prefixes or
+        initials runs with the payer (each shared key weighs 1/how many customers have it).
 
-        Very common prefixes (``HOS``, ``MED``) are only used when nothing rarer is shared, so a
-        directory of thousands of hospitals still yields a short list.
+        A directory of thousands of hospitals then costs a couple of dozen comparisons per new
+        payer name instead of one per customer.
         """
-        lists = [self._prefix.get(tok[:3], set()) for tok in payer.tokens]
-        lists += [self._prefix.get("#" + tok, set()) for tok in payer.tokens if 2 <= len(tok) <= 5]
-        lists = sorted((ids for ids in lists if ids), key=len)
-        if not lists:
-            return set()
-        cap = max(200, len(lists[0]))
-        out: set[str] = set()
-        for ids in lists:
-            if len(ids) <= cap:
-                out |= ids
-        return out
+        keys = {tok[:3] for tok in payer.tokens} | {"#" + tok for tok in payer.tokens if 2 <= len(tok) <= 5}
+        weight: dict[str, float] = defaultdict(float)
+        for key in keys:
+            ids = self._prefix.get(key)
+            if ids:
+                share = 1.0 / len(ids)
+                for cid in ids:
+                    weight[cid] += share
+        return sorted(weight, key=lambda cid: (-weight[cid], cid))[:size]
 
     def by_name(self, payer_name: str | None, limit: int = 5) -> list[CustomerCandidate]:
         """Customers whose name resembles the payer's, best first, with a similarity as confidence."""

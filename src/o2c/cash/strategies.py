@@ -13,7 +13,6 @@ confidence and the engine decides. New strategies are added with ``@customer_str
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -146,11 +145,12 @@ def by_reference_pattern(ctx: MatchContext) -> list[CustomerCandidate]:
     Only a hint (0.6): patterns are shared too easily to identify anyone on their own.
     """
     hits: set[str] = set()
-    refs = [line.reference for line in ctx.lines if line.reference]
-    for profile in ctx.directory.profiles.values():
-        for pattern in profile.reference_patterns:
-            if any(re.fullmatch(pattern, ref) for ref in refs):
-                hits.add(profile.customer_id)
+    refs = [line.reference.strip().upper() for line in ctx.lines if line.reference]
+    if not refs:
+        return []
+    for cid, patterns in ctx.directory.patterns.items():
+        if any(p.fullmatch(ref) for p in patterns for ref in refs):
+            hits.add(cid)
     if len(hits) != 1:
         return []
     cid = hits.pop()
