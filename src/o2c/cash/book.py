@@ -16,15 +16,16 @@ from decimal import Decimal
 from typing import Iterable
 
 from o2c.cash.model import OpenItem
-from o2c.cash.normalize import (LEVEL_CORE, LEVEL_EXACT, LEVEL_FORMAT, LEVEL_OCR, compact, core_key,
-                                ocr_key)
+from o2c.cash.normalize import LEVEL_CORE, LEVEL_EXACT, LEVEL_FORMAT, LEVEL_OCR, compact, reference_keys
 from o2c.kernel.money import from_minor, round_money, to_minor
 
 _LEVELS = (LEVEL_EXACT, LEVEL_FORMAT, LEVEL_CORE, LEVEL_OCR)
 
 
 def cents(amount: Decimal, currency: str = "USD") -> int:
-    """Exact minor units of an amount already rounded to the currency."""
+    """Exact minor units of an amount, rounded to the currency's minor unit."""
+    if currency == "USD" and amount.as_tuple().exponent == -2:
+        return int(amount.scaleb(2))     # the common case, without a quantize per item
     return to_minor(round_money(amount, currency), currency)
 
 
@@ -52,11 +53,11 @@ class OpenItemBook:
             self._unindex_amount(number)
         self._items[number] = item
         self._open[number] = cents(item.open_amount, item.currency)
-        keys = {LEVEL_EXACT: number.strip().upper(), LEVEL_FORMAT: compact(number),
-                LEVEL_CORE: core_key(number), LEVEL_OCR: ocr_key(number)}
-        for level, key in keys.items():
-            if key and number not in self._refs[level][key]:
-                self._refs[level][key].append(number)
+        for level, key in zip(_LEVELS, reference_keys(number)):
+            if key:
+                bucket = self._refs[level][key]
+                if number not in bucket:
+                    bucket.append(number)
         if item.po_number and compact(item.po_number):
             self._po[compact(item.po_number)].append(number)
         self._by_customer[item.customer_id].append(number)
@@ -99,10 +100,7 @@ class OpenItemBook:
 
         Stops at the first level that finds anything: an exact hit is never diluted by OCR guesses.
         """
-        keys = {LEVEL_EXACT: ref.strip().upper(), LEVEL_FORMAT: compact(ref), LEVEL_CORE: core_key(ref),
-                LEVEL_OCR: ocr_key(ref)}
-        for level in _LEVELS:
-            key = keys[level]
+        for level, key in zip(_LEVELS, reference_keys(ref)):
             if key and key in self._refs[level]:
                 return [(number, level) for number in self._refs[level][key]]
         return []

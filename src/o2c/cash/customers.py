@@ -9,6 +9,7 @@ inverted index so that one payer is compared with a handful of customers, not wi
 """
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -196,7 +197,7 @@ class CustomerDirectory:
         conf = 0.97 if len(hits) == 1 else 0.5
         return [CustomerCandidate(cid, conf, "alias", f"learned alias {payer_name!r}") for cid in sorted(hits)]
 
-    def _shortlist(self, payer: NameTokens, size: int = 25) -> list[str]:
+    def _shortlist(self, payer: NameTokens, size: int = 15) -> list[str]:
         """The few customers most worth comparing: those sharing the rarest token prefixes or
         initials runs with the payer (each shared key weighs 1/how many customers have it).
 
@@ -204,14 +205,18 @@ class CustomerDirectory:
         payer name instead of one per customer.
         """
         keys = {tok[:3] for tok in payer.tokens} | {"#" + tok for tok in payer.tokens if 2 <= len(tok) <= 5}
+        lists = sorted((ids for ids in (self._prefix.get(k) for k in keys) if ids), key=len)
+        if not lists:
+            return []
+        common = max(50, len(self.profiles) // 20, len(lists[0]))
         weight: dict[str, float] = defaultdict(float)
-        for key in keys:
-            ids = self._prefix.get(key)
-            if ids:
-                share = 1.0 / len(ids)
-                for cid in ids:
-                    weight[cid] += share
-        return sorted(weight, key=lambda cid: (-weight[cid], cid))[:size]
+        for ids in lists:
+            if len(ids) > common:
+                break
+            share = 1.0 / len(ids)
+            for cid in ids:
+                weight[cid] += share
+        return heapq.nsmallest(size, weight, key=lambda cid: (-weight[cid], cid))
 
     def by_name(self, payer_name: str | None, limit: int = 5) -> list[CustomerCandidate]:
         """Customers whose name resembles the payer's, best first, with a similarity as confidence."""

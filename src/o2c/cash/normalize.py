@@ -55,6 +55,23 @@ def ocr_key(ref: str) -> str | None:
     return mapped.lstrip("0") or "0"
 
 
+def reference_keys(ref: str) -> tuple[str, str, str | None, str | None]:
+    """All four lookup keys of a reference at once (exact, format, core, OCR), compacting only once,
+    because the book computes them for every one of possibly 100,000 items."""
+    text = _NON_ALNUM.sub("", ref.upper())
+    prefix = _LEADING_LETTERS.match(text)
+    body = text[prefix.end():] if prefix else text
+    core = (body.lstrip("0") or "0") if body and body.isdigit() else None
+    if core is not None:
+        ocr = core if len(body) >= 3 else None
+    elif sum(c.isdigit() for c in body) >= 3:
+        mapped = body.translate(_OCR_TO_DIGIT)
+        ocr = (mapped.lstrip("0") or "0") if mapped.isdigit() else None
+    else:
+        ocr = None
+    return ref.strip().upper(), text, core, ocr
+
+
 _AMOUNT = re.compile(r"^\$?\(?\d{1,3}(?:,\d{3})+(?:\.\d{2})?\)?$|^\$?\d+\.\d{2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
 

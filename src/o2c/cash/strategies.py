@@ -193,8 +193,10 @@ def _link_line(ctx: MatchContext, line: StatedLine, single: bool) -> list[Resolv
         conf = LEVEL_CONFIDENCE[level]
         if not line.explicit:
             conf = min(conf, 0.8)   # a bare number in free text could be anything
-        same_customer = ctx.payer_confidence(item.customer_id) >= 0.8
         agrees = _amount_agrees(ctx, line, item, single)
+        # a bare number (check number, trace id) shares digits with invoices by chance: only the
+        # amount can vouch for it, the payer's identity cannot
+        same_customer = line.explicit and ctx.payer_confidence(item.customer_id) >= 0.8
         if conf < STRONG_REFERENCE and (same_customer or agrees):
             conf = CORROBORATED
         elif conf >= STRONG_REFERENCE and (same_customer or agrees):

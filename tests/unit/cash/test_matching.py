@@ -265,3 +265,10 @@ def test_strategies_run_in_configured_order_and_can_be_added():
         assert r.strategy == "exact_amount"
     finally:
         APPLICATION_STRATEGIES.pop("test_probe")
+
+
+def test_bare_number_of_the_same_customer_needs_the_amount_too():
+    r = run(pay("77.00", "EASTBROOK GEN HOSP", text="CHECK 1002 TRACE 99"))
+    assert "INV-1002" not in applied(r)
+    r = run(pay("2500.00", "EASTBROOK GEN HOSP", text="CHECK 1002"))
+    assert applied(r) == {"INV-1002": D("2500.00")}
