@@ -320,7 +320,7 @@ class MasterIndex:
         candidates = self.sites_of(customer_id)
         if not candidates:
             return None
-        text_name = name_key(re.split(r",", text or "")[0])
+        text_name = name_key(re.split(r"[,\n]", text or "")[0])
         text_addr = address_key(text)
         scored = []
         for sid in candidates:
@@ -329,11 +329,17 @@ class MasterIndex:
             if text_name:
                 score += fuzz.token_sort_ratio(text_name, name_key(site.get("name"))) / 100
             street = address_key(site.get("address1"))
-            if street and text_addr and street in text_addr:
-                score += 0.6
+            if street and text_addr:
+                if street in text_addr:
+                    score += 0.6
+                elif fuzz.token_set_ratio(street, text_addr) >= 90:  # OCR interleaved the columns
+                    score += 0.45
                 extra = address_key(site.get("address2"))
                 if extra and extra in text_addr:
                     score += 0.1
+                postal = (site.get("postal_code") or "").strip()
+                if postal and re.search(rf"\b{re.escape(postal)}\b", text_addr):
+                    score += 0.2
             if prefer_kind and site.get("kind") == prefer_kind:
                 score += 0.15
             scored.append((score, sid))

@@ -63,10 +63,11 @@ def sniff(data: bytes, filename: str = "") -> str:
 
 def _is_text(head: bytes) -> bool:
     try:
-        head.decode("utf-8")
+        text = head.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return bool(head.strip())
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+    return bool(text.strip()) and controls == 0
 
 
 # ------------------------------------------------------------------ readers

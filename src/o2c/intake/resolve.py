@@ -48,7 +48,13 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
         if customer.score < 0.9:
             doc["warnings"].append(f"customer {customer.id} matched by {customer.how} ({customer.score:.2f})")
     elif not doc.get("customer_id"):
-        doc["warnings"].append("customer not identified")
+        by_physician = _customer_from_physician(doc, master)
+        if by_physician:
+            doc["customer_id"], site_hint = by_physician
+            confidence["customer_id"] = 0.8
+            doc["warnings"].append(f"customer {doc['customer_id']} taken from the physician's site")
+        else:
+            doc["warnings"].append("customer not identified")
     site = _site(doc, master, site_hint)
     if site:
         doc["site_id"] = site.id
@@ -57,6 +63,8 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
         doc["warnings"].append("site not identified")
     _physician(doc, master, confidence)
     _lines(doc, master, confidence)
+    if _is_usage(doc):
+        _fold_label_lines(doc)
     if doc.get("document_type") in (None, "") and doc["lines"]:
         doc["document_type"] = "purchase_order"
     if not doc.get("currency") and doc.get("customer_id"):
@@ -131,7 +139,7 @@ def _site(doc: dict, master: MasterIndex, hint: str | None) -> Match | None:
     customer_id = doc.get("customer_id")
     if not customer_id or doc.get("site_id"):
         return None
-    usage = doc.get("document_type") in USAGE_TYPES
+    usage = _is_usage(doc)
     kind = "facility" if usage else "ship_to"
     if hint and master.sites.get(hint, {}).get("customer_id") == customer_id:
         if master.sites[hint].get("kind") == kind or not master.sites_of(customer_id, kind):
@@ -142,7 +150,7 @@ def _site(doc: dict, master: MasterIndex, hint: str | None) -> Match | None:
                       if master.sites[s].get("address1") == named.get("address1")]
         if len(same_place) == 1:
             return Match(same_place[0], 0.9, "named_site_dock")
-    keys = ("facility_raw", "customer_name_raw") if usage else ("ship_to_raw", "facility_raw")
+    keys = ("facility_raw", "ship_to_raw", "customer_name_raw") if usage else ("ship_to_raw", "facility_raw")
     for key in keys:
         if doc.get(key):
             found = master.site_for(customer_id, doc[key], prefer_kind=kind)
@@ -156,6 +164,30 @@ def _site(doc: dict, master: MasterIndex, hint: str | None) -> Match | None:
     if len(only) == 1:
         return Match(only[0], 0.8, f"only_{kind}")
     return None
+
+
+def _is_usage(doc: dict) -> bool:
+    """Usage reports, case sheets, and bill-only POs that state the case they pay for (surgeon,
+    patient, case number): all of them are about the facility where the surgery happened."""
+    if doc.get("document_type") in USAGE_TYPES:
+        return True
+    procedure = doc.get("procedure") if isinstance(doc.get("procedure"), dict) else {}
+    return bool(procedure.get("physician_raw") or procedure.get("patient_ref") or procedure.get("case_id"))
+
+
+def _customer_from_physician(doc: dict, master: MasterIndex) -> tuple[str, str] | None:
+    """A case sheet whose facility is unreadable still names the surgeon; a surgeon with a full
+    name who practises at exactly one site places the case there."""
+    procedure = doc.get("procedure") if isinstance(doc.get("procedure"), dict) else {}
+    name = procedure.get("physician_raw")
+    if not name or len(re.findall(r"[A-Za-z]{2,}", name.replace("MD", ""))) < 2:
+        return None
+    found = master.physician_by_name(name)
+    if not found or found.score < 0.9:
+        return None
+    site_id = master.physicians[found.id].get("site_id")
+    site = master.sites.get(site_id or "")
+    return (site["customer_id"], site_id) if site else None
 
 
 def _physician(doc: dict, master: MasterIndex, confidence: dict) -> None:
@@ -199,6 +231,41 @@ def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
         scores.append(line["confidence"])
     if scores:
         confidence["lines"] = round(sum(scores) / len(scores), 3)
+
+
+def _is_label_line(line: dict) -> bool:
+    """A line that is only a scanned UDI label (its text is the UDI itself)."""
+    text = re.sub(r"\s+", "", str(line.get("item_raw") or ""))
+    udi = re.sub(r"\s+", "", str(line.get("udi") or ""))
+    return bool(udi) and (text == udi or text.startswith("(01)") or not text)
+
+
+def _fold_label_lines(doc: dict) -> None:
+    """Case sheets carry a written line and the implant's sticker for the same unit. A label line
+    whose item matches an earlier line of the same item that has no label yet (and no different
+    lot or serial) describes that unit: its UDI, expiry, lot and serial go onto that line instead
+    of counting the unit twice."""
+    kept: list[dict] = []
+    for line in doc["lines"]:
+        if isinstance(line, dict) and line.get("item_id") and _is_label_line(line):
+            target = next((k for k in reversed(kept) if k.get("item_id") == line["item_id"] and not k.get("udi")
+                           and _agrees(k.get("lot"), line.get("lot")) and _agrees(k.get("serial"), line.get("serial"))),
+                          None)
+            if target is not None:
+                for key in ("udi", "expiry", "lot", "serial"):
+                    if not target.get(key) and line.get(key):
+                        target[key] = line[key]
+                continue
+        kept.append(line)
+    if len(kept) != len(doc["lines"]):
+        for number, line in enumerate(kept, 1):
+            if isinstance(line, dict):
+                line["line_no"] = number
+        doc["lines"] = kept
+
+
+def _agrees(a: str | None, b: str | None) -> bool:
+    return not a or not b or catalog_key(a) == catalog_key(b)
 
 
 def _shown(line: dict) -> str:

@@ -1,0 +1,156 @@
+"""Resolution of raw extractions against master data: who, where, what, never invented."""
+from __future__ import annotations
+
+import pytest
+
+from o2c.intake.master_index import MasterIndex
+from o2c.intake.resolve import resolve, sender_kind
+
+
+@pytest.fixture(scope="module")
+def master() -> MasterIndex:
+    return MasterIndex.from_rows(
+        customers=[
+            {"customer_id": "C-1", "name": "Northfield Memorial Hospital", "email": "buy@northfield.org",
+             "edi_id": "NFMH", "currency": "USD"},
+            {"customer_id": "C-2", "name": "Pinecrest University Hospital", "email": "buy@pinecrest.edu"},
+        ],
+        sites=[
+            {"site_id": "S-1-02", "customer_id": "C-1", "name": "Northfield Memorial Hospital - Central Receiving",
+             "address1": "2010 Division St S", "kind": "ship_to"},
+            {"site_id": "S-1-03", "customer_id": "C-1", "name": "Northfield Memorial Hospital",
+             "address1": "2000 Division St S", "kind": "facility"},
+            {"site_id": "S-2-02", "customer_id": "C-2", "name": "Pinecrest University Hospital - Central Receiving",
+             "address1": "40 Duke Cir", "kind": "ship_to"},
+            {"site_id": "S-2-03", "customer_id": "C-2", "name": "Pinecrest University Hospital",
+             "address1": "2301 Erwin Rd", "kind": "facility"},
+            {"site_id": "S-2-04", "customer_id": "C-2", "name": "Pinecrest Orthopaedic Pavilion",
+             "address1": "3480 Wake Forest Rd", "kind": "facility"},
+            {"site_id": "S-2-05", "customer_id": "C-2", "name": "Pinecrest Orthopaedic Pavilion - Receiving",
+             "address1": "3480 Wake Forest Rd", "address2": "Dock 2", "kind": "ship_to"},
+        ],
+        items=[
+            {"item_id": "7103-1204", "description": "ACETABULAR SHELL 52MM", "gtin": "00847120000103", "uom": "EA",
+             "pack_size": "1"},
+            {"item_id": "7404-0016", "description": "K-WIRE 1.6MM X 150MM BX/10", "uom": "BX", "pack_size": "10"},
+        ],
+        customer_items=[{"customer_id": "C-2", "customer_item_ref": "100428664", "item_id": "7103-1204"}],
+        physicians=[{"physician_id": "P-1", "name": "Elena Vasquez", "site_id": "S-1-03"},
+                    {"physician_id": "P-2", "name": "Fatima Rahman", "site_id": "S-2-04"}],
+        reps=[{"rep_id": "R-1", "name": "Erik Lindgren", "phone": "+16125550109", "email": "erik@keystone.com"}],
+    )
+
+
+def line(**values) -> dict:
+    base = {"line_no": 1, "item_id": None, "item_raw": None, "customer_item_ref": None, "quantity": "1",
+            "uom": None, "unit_price": None, "lot": None, "serial": None, "expiry": None, "udi": None}
+    base.update(values)
+    return base
+
+
+def raw(**values) -> dict:
+    base = {"document_type": "purchase_order", "customer_id": None, "site_id": None, "procedure": None,
+            "rep_id": None, "lines": [], "warnings": []}
+    base.update(values)
+    return base
+
+
+def test_rep_sms_takes_customer_and_facility_from_text(master):
+    doc = resolve(raw(document_type="usage_report", facility_raw="piencrest ortho pavilion",
+                      procedure={"date": "2026-11-17", "physician_raw": "dr.rahman", "physician_id": None},
+                      lines=[line(item_raw="1 7103-1204 lot L1", catalog_raw="7103-1204", lot="L1")]),
+                  master, sender="+16125550109", channel="sms")
+    assert (doc["rep_id"], doc["customer_id"], doc["site_id"]) == ("R-1", "C-2", "S-2-04")
+    assert doc["procedure"]["physician_id"] == "P-2"
+    assert doc["lines"][0]["item_id"] == "7103-1204" and doc["lines"][0]["uom"] == "EA"
+    assert doc["lines"][0]["lot"] == "L1"
+
+
+def test_buyer_email_names_customer_and_ship_to_picks_site(master):
+    doc = resolve(raw(ship_to_raw="Northfield Memorial Hospital - Central Receiving, 2010 Division St S",
+                      lines=[line(item_raw="2 BX 7404-0016", catalog_raw="7404-0016", quantity="2", uom="BX")]),
+                  master, sender="buy@northfield.org")
+    assert (doc["customer_id"], doc["site_id"], doc["rep_id"]) == ("C-1", "S-1-02", None)
+    assert doc["lines"][0]["quantity_base"] == "20"
+    assert doc["field_confidence"]["customer_id"] == 1.0
+
+
+def test_each_ordered_of_a_boxed_item_is_flagged(master):
+    doc = resolve(raw(lines=[line(catalog_raw="7404-0016", quantity="3", uom="EA")]), master,
+                  sender="buy@northfield.org")
+    assert doc["lines"][0]["quantity_base"] == "3"
+    assert any("sold in BX" in w for w in doc["warnings"])
+
+
+def test_edi_sender_and_ship_to_party(master):
+    doc = resolve(raw(edi={"sender_id": "NFMH", "parties": [
+        {"role": "ST", "name": "Northfield Memorial Hospital - Central Receiving", "address_lines": ["2010 Division St S"]}]},
+        lines=[line(item_raw="7103-1204")]), master)
+    assert (doc["customer_id"], doc["site_id"]) == ("C-1", "S-1-02")
+
+
+def test_named_pavilion_on_a_po_ships_to_its_dock(master):
+    doc = resolve(raw(customer_name_raw="Pinecrest Orthopaedic Pavilion", lines=[line(item_raw="7103-1204")]), master)
+    assert (doc["customer_id"], doc["site_id"]) == ("C-2", "S-2-05")
+
+
+def test_customer_part_number_and_gtin(master):
+    doc = resolve(raw(lines=[line(item_raw="100428664 SHELL", customer_item_ref="100428664"),
+                             line(line_no=2, udi="(01)00847120000103(10)L9")]), master, sender="buy@pinecrest.edu")
+    assert [l["item_id"] for l in doc["lines"]] == ["7103-1204", "7103-1204"]
+
+
+def test_unknown_item_stays_null_with_warning(master):
+    doc = resolve(raw(lines=[line(item_raw="7199-0904 REVISION ACETABULAR SHELL 52MM", catalog_raw="7199-0904")]),
+                  master, sender="buy@northfield.org")
+    assert doc["lines"][0]["item_id"] is None
+    assert any("unknown item" in w for w in doc["warnings"])
+
+
+def test_unknown_sender_and_text_leave_customer_null(master):
+    doc = resolve(raw(customer_name_raw="Acme Widgets", lines=[line(item_raw="7103-1204")]), master,
+                  sender="x@gmail.com")
+    assert doc["customer_id"] is None and doc["site_id"] is None
+    assert "customer not identified" in doc["warnings"]
+
+
+def test_input_is_not_modified(master):
+    before = raw(lines=[line(item_raw="7103-1204")])
+    resolve(before, master)
+    assert before["lines"][0]["item_id"] is None
+
+
+def test_sender_kind(master):
+    assert sender_kind(master, "+16125550109") == "rep"
+    assert sender_kind(master, "buy@northfield.org") == "customer"
+    assert sender_kind(master, None) == "unknown"
+
+
+def test_bill_only_po_naming_a_case_goes_to_the_facility(master):
+    doc = resolve(raw(customer_name_raw="Pinecrest University Hospital",
+                      ship_to_raw="Pinecrest Orthopaedic Pavilion\n3480 Wake Forest Rd",
+                      procedure={"date": "2026-11-17", "physician_raw": "Dr. F. Rahman", "physician_id": None},
+                      lines=[line(item_raw="7103-1204")]), master)
+    assert (doc["customer_id"], doc["site_id"]) == ("C-2", "S-2-04")
+    assert doc["procedure"]["physician_id"] == "P-2"
+
+
+def test_case_sheet_without_facility_is_placed_by_its_surgeon(master):
+    doc = resolve(raw(document_type="case_sheet", customer_name_raw="Holt",
+                      procedure={"physician_raw": "Elena Vasquez, MD", "physician_id": None},
+                      lines=[line(item_raw="7103-1204")]), master)
+    assert (doc["customer_id"], doc["site_id"]) == ("C-1", "S-1-03")
+    assert any("physician" in w for w in doc["warnings"])
+
+
+def test_sticker_line_folds_into_the_written_line_of_the_same_unit(master):
+    udi = "(01)00847120000103(17)280307(10)L5(21)SN9"
+    doc = resolve(raw(document_type="case_sheet", facility_raw="Northfield Memorial",
+                      lines=[line(item_raw="REF 7103-1204 LOT L5", lot="L5"),
+                             line(line_no=2, item_raw=udi, udi=udi, lot="L5", serial="SN9", expiry="2028-03-07"),
+                             line(line_no=3, item_raw="REF 7103-1204 LOT L6", lot="L6"),
+                             line(line_no=4, item_raw=udi.replace("L5", "L7"), udi=udi.replace("L5", "L7"), lot="L7")]),
+                  master)
+    assert [(l["lot"], l["serial"], l["expiry"]) for l in doc["lines"]] == [
+        ("L5", "SN9", "2028-03-07"), ("L6", None, None), ("L7", "SN9", "2028-03-07")]
+    assert [l["line_no"] for l in doc["lines"]] == [1, 2, 3]
