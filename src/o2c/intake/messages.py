@@ -171,9 +171,15 @@ def _quantity(before: str, after: str) -> tuple[str | None, str | None]:
             unit = (match.group(2) or "").upper()
             uom = UOMS.get(unit)
             return match.group(1), uom
-    match = re.search(r"(?i)^\s*(\d+)\s*(EA|EACH|BX|BOX|CS|CASE|PK|KT|PR|ST|SET)\b", after)
+    match = re.search(r"(?i)^[\s,:;|-]*(\d+)\s*(EA|EACH|BX|BOX|CS|CASE|PK|KT|PR|ST|SET)\b", after)
     if match:
         return match.group(1), UOMS[match.group(2).upper()]
+    # a table whose count column comes after the description: a bare integer set apart by a
+    # column gap ("7103-1204  SHELL 52MM   2   EA   1,450.00")
+    match = re.search(r"(?i)(?:\s{2,}|\t|\|)\s*(\d{1,5})\s*(EA|EACH|BX|BOX|CS|CASE|PK|KT|PR|ST|SET)?"
+                      r"(?=\s{2,}|\s*\||\s*\t|\s*$)", after)
+    if match:
+        return match.group(1), UOMS.get((match.group(2) or "").upper())
     return None, None
 
 
@@ -241,6 +247,8 @@ def _items_in_line(line: str, is_item: IsItem | None) -> list[dict]:
         segment = line[seg_start:seg_end]
         lot = _first(_LOT, segment)
         serial = _first(_SERIAL, segment)
+        if quantity is None and serial:
+            quantity = "1"  # a serial number names exactly one unit
         udi_match = _UDI.search(segment)
         prices = _prices(line[end:seg_end])
         unit_price = _unit_price(prices, quantity)

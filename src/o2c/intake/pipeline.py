@@ -174,7 +174,7 @@ def _read(kind: str, data: bytes, filename: str, master: MasterIndex, sender: st
         meta_time = messages._parse_time(str(sidecar["received_at"])) if sidecar and sidecar.get("received_at") else None
         return raw, raw.get("sender_raw"), when or meta_time, "sms" if kind == "sms" or sidecar else None
     if kind in ("pdf", "image", "spreadsheet"):
-        return _read_pages(data, filename), sender, when, None
+        return _read_pages(data, filename), sender, when, "upload"
     raise ValueError("unrecognised document format")
 
 

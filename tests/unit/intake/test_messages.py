@@ -169,3 +169,16 @@ def test_twilio_form():
 
 def test_broken_sidecar_is_ignored():
     assert m.read_sidecar(b"{not json") == {}
+
+
+def test_count_column_after_the_description():
+    raw = m.parse_order_text("7103-1204   ACETABULAR SHELL 52MM   2   EA   1,450.00\n7104-1002, 3 ea", is_item=is_item)
+    assert [(l["quantity"], l["uom"], l["unit_price"]) for l in raw["lines"]] == [("2", "EA", "1450.00"),
+                                                                                  ("3", "EA", None)]
+
+
+def test_serial_means_one_unit_when_no_count_is_written():
+    raw = m.sms_to_raw("used 7103-1204 lot L1 sn SN5 at mercy", {}, received_at=RECEIVED, is_item=is_item)
+    assert raw["lines"][0]["quantity"] == "1"
+    raw = m.sms_to_raw("used 7103-1204 lot L1 at mercy", {}, received_at=RECEIVED, is_item=is_item)
+    assert raw["lines"][0]["quantity"] is None
