@@ -40,7 +40,7 @@ def parse_page_document(doc: TextDocument) -> dict:
     doc_type = classify(doc, fields)
     lines = [_row_to_line(r) for r in rows]
     if doc_type in ("case_sheet", "usage_report") or not lines:
-        stickers = _sticker_lines(layouts)
+        stickers = _sticker_lines(layouts, _page_symbols(doc))
         if stickers and (doc_type in ("case_sheet", "usage_report") or not lines):
             lines.extend(stickers)
             if doc_type == "unknown":
@@ -201,7 +201,7 @@ def _code(text: str | None) -> str | None:
         return None
     for token in text.split():
         if V.is_item_code(token):
-            return token.strip(".,;:()[]'\"=")
+            return V.strip_code(token)
     return None
 
 
@@ -222,14 +222,60 @@ def _lot_serial(row: Row) -> tuple[str | None, str | None]:
     return (lot.strip() if lot else None), (serial.strip() if serial else None)
 
 
-def _sticker_lines(layouts: list[PageLayout]) -> list[dict]:
+def _page_symbols(doc: TextDocument) -> dict[int, list[dict]]:
+    """UDI barcodes on OCR'd page images (page number -> [{bbox, udi fields}]). Barcode decoding
+    belongs to ``o2c.intake.barcodes``; without it stickers are read from their printed text."""
+    try:
+        from o2c.intake.barcodes import decode_barcodes
+    except Exception:  # pragma: no cover - optional module
+        return {}
+    out: dict[int, list[dict]] = {}
+    for n, image in enumerate(doc.images, 1):
+        if image is None:
+            continue
+        try:
+            symbols = decode_barcodes(image)
+        except Exception:
+            continue
+        for sym in symbols:
+            if sym.udi is None or not sym.udi.gtin:
+                continue
+            u = sym.udi
+            out.setdefault(n, []).append({
+                "bbox": sym.bbox, "udi": u.normalized, "gtin": u.gtin, "lot": u.lot, "serial": u.serial,
+                "expiry": u.expiry.isoformat() if u.expiry else None, "taken": False})
+    return out
+
+
+def _nearest_symbol(segs: list[Segment], symbols: list[dict], lh: float) -> dict | None:
+    """The barcode printed on the same sticker: nearest free symbol within a few line heights."""
+    x0, y0 = min(s.x0 for s in segs), min(s.y0 for s in segs)
+    x1, y1 = max(s.x1 for s in segs), max(s.y1 for s in segs)
+    best, best_d = None, 8 * lh
+    for sym in symbols:
+        if sym["taken"]:
+            continue
+        cx, cy = (sym["bbox"][0] + sym["bbox"][2]) / 2, (sym["bbox"][1] + sym["bbox"][3]) / 2
+        d = max(x0 - cx, 0, cx - x1) + max(y0 - cy, 0, cy - y1)
+        if d < best_d:
+            best, best_d = sym, d
+    return best
+
+
+def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | None = None) -> list[dict]:
     out = []
+    symbols = symbols or {}
     for lay in layouts:
         for cluster in sticker_clusters(lay):
             st = read_sticker(cluster)
             if st is None:
                 continue
             segs = st["segments"]
+            sym = _nearest_symbol(segs, symbols.get(lay.number, []), lay.line_height)
+            if sym is not None and not st["handwritten"]:
+                sym["taken"] = True
+                for key in ("udi", "gtin", "lot", "serial", "expiry"):
+                    st[key] = sym[key] or st[key]
             conf = min(s.confidence for s in segs) * (HANDWRITTEN_FACTOR if st["handwritten"] else 0.95)
             out.append({
                 "line_no": None, "item_id": None, "item_raw": st["item_raw"], "catalog_raw": st["ref"],

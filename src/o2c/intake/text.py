@@ -100,7 +100,8 @@ class TextDocument:
     source_kind: str  # text_pdf | scanned_pdf | image | spreadsheet | text
     pages: list[Page]
     warnings: list[str] = field(default_factory=list)
-    #: images found on the pages (PIL images), kept for barcode decoding by callers that want it.
+    #: the page images that were OCR'd (PIL, index = page - 1, None for text pages), kept for
+    #: barcode decoding: a DataMatrix on a sticker is read more reliably than its printed text.
     images: list = field(default_factory=list, repr=False)
 
     @property
@@ -159,6 +160,7 @@ def _acquire_pdf(data: bytes, filename: str) -> TextDocument:
     import pdfplumber
 
     pages: list[Page] = []
+    images: dict[int, object] = {}
     scanned = 0
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for i, p in enumerate(pdf.pages):
@@ -171,11 +173,12 @@ def _acquire_pdf(data: bytes, filename: str) -> TextDocument:
             else:
                 scanned += 1
                 image = _render_pdf_page(data, i)
+                images[i] = image
                 page = _ocr_page(image, i + 1, dpi=PDF_RENDER_DPI)
             page.seconds = time.perf_counter() - t0
             pages.append(page)
     kind = "scanned_pdf" if scanned and scanned == len(pages) else "text_pdf"
-    return TextDocument(filename, kind, pages)
+    return TextDocument(filename, kind, pages, images=[images.get(i) for i in range(len(pages))])
 
 
 def _render_pdf_page(data: bytes, index: int):

@@ -26,7 +26,7 @@ def _is_seed(seg: Segment) -> bool:
 def sticker_clusters(layout: PageLayout) -> list[list[Segment]]:
     """Group candidate phrases: same block when vertically near (within ~2.2 line heights) and
     horizontally overlapping."""
-    seeds = [s for s in layout.segments() if not s.used and _is_seed(s)]
+    seeds = [s for s in _sticker_phrases(layout) if _is_seed(s)]
     parent = list(range(len(seeds)))
 
     def find(a: int) -> int:
@@ -41,19 +41,75 @@ def sticker_clusters(layout: PageLayout) -> list[list[Segment]]:
             sa, sb = seeds[a], seeds[b]
             vgap = max(sa.y0, sb.y0) - min(sa.y1, sb.y1)
             hover = min(sa.x1, sb.x1) - max(sa.x0, sb.x0)
-            if vgap < 2.3 * lh and hover > -0.5 * lh and abs(sa.x0 - sb.x0) < 12 * lh:
+            if vgap < 3.0 * lh and hover > -0.5 * lh and abs(sa.x0 - sb.x0) < 12 * lh:
                 parent[find(a)] = find(b)
     groups: dict[int, list[Segment]] = {}
     for k, s in enumerate(seeds):
         groups.setdefault(find(k), []).append(s)
-    clusters = [sorted(g, key=lambda s: (s.y0, s.x0)) for g in groups.values()]
+    clusters = _attach_barcode_text([sorted(g, key=lambda s: (s.y0, s.x0)) for g in groups.values()], lh)
     clusters.sort(key=lambda g: (round(g[0].y0 / (4 * lh)), g[0].x0))
     return clusters
 
 
+def _sticker_phrases(layout: PageLayout) -> list[Segment]:
+    """Sticker text is often printed in monospace with wide word spacing: rejoin phrases of a line
+    that are less than two line heights apart ("LOT" "L31246")."""
+    out: list[Segment] = []
+    lh = layout.line_height
+    for line in layout.lines:
+        current: Segment | None = None
+        for seg in line:
+            if seg.used:
+                current = None
+                continue
+            if current is not None and seg.x0 - current.x1 < 2.0 * lh and _KEY.fullmatch(current.text.strip()):
+                current = Segment(current.words + seg.words, seg.page, seg.line_index)
+                out[-1] = current
+                continue
+            current = seg
+            out.append(seg)
+    return out
+
+
+def _names_item(cluster: list[Segment]) -> bool:
+    return any(re.match(r"^(REF|CAT)\b", s.text, re.I) or (not V.find_gs1(s.text) and any(
+        V.is_item_code(w.text) for w in s.words[:2])) for s in cluster)
+
+
+def _attach_barcode_text(clusters: list[list[Segment]], lh: float) -> list[list[Segment]]:
+    """The GS1 text printed under a barcode sits a barcode's height below the sticker's REF/LOT
+    lines: join such a text-only cluster to the nearest sticker above it that has no UDI yet."""
+    keep: list[list[Segment]] = []
+    orphans = []
+    for c in clusters:
+        (orphans if any(V.find_gs1(s.text) for s in c) and not _names_item(c) else keep).append(c)
+    for orphan in orphans:
+        top = min(s.y0 for s in orphan)
+        x0, x1 = min(s.x0 for s in orphan), max(s.x1 for s in orphan)
+        best, best_gap = None, 10 * lh
+        for c in keep:
+            if any(V.find_gs1(s.text) for s in c):
+                continue
+            bottom = max(s.y1 for s in c)
+            overlap = min(x1, max(s.x1 for s in c)) - max(x0, min(s.x0 for s in c))
+            if 0 <= top - bottom < best_gap and overlap > 0:
+                best, best_gap = c, top - bottom
+        if best is not None:
+            best.extend(orphan)
+        else:
+            keep.append(orphan)
+    return keep
+
+
 def _after_key(text: str, keys: tuple[str, ...]) -> str | None:
-    m = re.search(r"\b(?:%s)\b[.:#]?\s*([A-Za-z0-9][A-Za-z0-9\-./]*)" % "|".join(keys), text, re.I)
-    return m.group(1) if m else None
+    found = _key_match(text, keys)
+    return found[1] if found else None
+
+
+def _key_match(text: str, keys: tuple[str, ...]) -> tuple[str, str] | None:
+    """(keyword as printed, value) for the first "KEY value" pair in the text."""
+    m = re.search(r"\b(%s)\b[.:#]?\s*([A-Za-z0-9][A-Za-z0-9\-./]*)" % "|".join(keys), text, re.I)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def read_sticker(cluster: list[Segment]) -> dict | None:
@@ -84,12 +140,12 @@ def read_sticker(cluster: list[Segment]) -> dict | None:
     handwritten = ref_seg is not None and not re.match(r"^(REF|CAT)\b", ref_seg.text, re.I)
     if ref is not None and handwritten and not (lot or serial):
         return None  # a bare code with nothing else is not a device entry
-    lot_seg = next((s for s in cluster if re.match(r"^LOT\b", s.text, re.I)), None)
     raw_parts = []
     if ref_seg is not None:
-        raw_parts.append(_cut(ref_seg.text))
-    if lot_seg is not None and lot_seg is not ref_seg:
-        raw_parts.append(_cut(lot_seg.text, keep_first=2))
+        raw_parts.append(_cut(ref_seg.text) if not handwritten else ref)
+    lot_kw = _key_match(text, ("LOT",))
+    if lot_kw:
+        raw_parts.append(f"{lot_kw[0]} {lot_kw[1]}")
     return {
         "item_raw": " ".join(raw_parts) or (udi["udi"] if udi else None),
         "ref": ref,

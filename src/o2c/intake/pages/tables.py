@@ -140,42 +140,47 @@ def _disambiguate(cols: list[Column]) -> list[Column]:
 
 # ------------------------------------------------------------------ cell assignment
 def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list[Segment]]:
-    """Map the phrases of a body line to columns by horizontal overlap with the header; a phrase
-    spanning two header columns is split word by word."""
+    """Map the words of a body line to columns by horizontal overlap with the header words.
+    A word under no header continues the text column it follows inside its phrase, else goes to the
+    nearest column; words left or right of the whole header are typed by shape (a small integer is
+    the quantity, EA/BX the unit...) when the header lacks that column, as OCR often loses it."""
     cells: dict[str, list[Segment]] = {}
+    roles_present = {c.role for c in cols}
+    left_edge, right_edge = min(c.x0 for c in cols), max(c.x1 for c in cols)
     for seg in line:
-        over = [(x_overlap(seg.x0, seg.x1, c.x0, c.x1), k) for k, c in enumerate(cols)]
-        hits = [k for o, k in over if o > 0]
-        if len(hits) == 1 or (len(hits) > 1 and _text_role(cols[hits[0]].role)
-                              and all(not _numeric_tail(seg, cols[k]) for k in hits[1:])):
-            _put(cells, cols[hits[0]].role, seg)
-            continue
-        if not hits and len(seg.words) == 1:
-            _put(cells, cols[_nearest(seg.x0, seg.x1, cols)].role, seg)
-            continue
-        if not hits:
-            # a left-aligned phrase belongs to the column it starts under
-            k = _nearest(seg.x0, seg.x0 + lh, cols) if _text_role(cols[_nearest(seg.x0, seg.x1, cols)].role) \
-                else _nearest(seg.x0, seg.x1, cols)
-            _put(cells, cols[k].role, seg)
-            continue
-        # split word by word
-        run: list = []
-        run_role = None
-        for wi, w in enumerate(seg.words):
+        roles: list[str] = []
+        for w in seg.words:
             ov = [x_overlap(w.x0, w.x1, c.x0, c.x1) for c in cols]
-            k = max(range(len(cols)), key=lambda q: ov[q]) if max(ov) > 0 else _nearest(w.x0, w.x1, cols)
-            if run_role is not None and cols[k].role != run_role and _text_role(run_role) and max(ov) == 0:
-                k = [c.role for c in cols].index(run_role)
-            if run_role is None or cols[k].role == run_role:
-                run.append(wi)
-                run_role = cols[k].role
+            if max(ov) > 0:
+                role = cols[max(range(len(cols)), key=lambda q: ov[q])].role
+            elif w.x1 < left_edge - 0.3 * lh or w.x0 > right_edge + 0.3 * lh:
+                role = _orphan_role(w.text, roles_present, first=not roles and seg is line[0]) \
+                    or cols[_nearest(w.x0, w.x1, cols)].role
+            elif roles and _text_role(roles[-1]):
+                role = roles[-1]
             else:
-                _put(cells, run_role, seg.sub(run[0], run[-1] + 1))
-                run, run_role = [wi], cols[k].role
-        if run:
-            _put(cells, run_role, seg.sub(run[0], run[-1] + 1))
+                role = cols[_nearest(w.x0, w.x1, cols)].role
+            roles.append(role)
+        start = 0
+        for k in range(1, len(roles) + 1):
+            if k == len(roles) or roles[k] != roles[start]:
+                _put(cells, roles[start], seg.sub(start, k))
+                start = k
     return cells
+
+
+def _orphan_role(text: str, present: set[str], first: bool = False) -> str | None:
+    t = text.strip(".,:;|'\"°")
+    if re.fullmatch(r"\d{1,5}", t):
+        if "quantity" not in present:
+            return "quantity"
+        if first and "line_no" not in present:
+            return "line_no"
+    if "uom" not in present and V.parse_uom(t) and len(t) <= 5:
+        return "uom"
+    if V.looks_like_money(t):
+        return "unit_price" if "unit_price" not in present else ("ext" if "ext" not in present else None)
+    return None
 
 
 def _numeric_tail(seg: Segment, col: Column) -> bool:
@@ -233,7 +238,7 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
     n_rows = 0
     i = start
     while i < len(layout.lines):
-        line = [s for s in layout.lines[i] if s.x1 > left]
+        line = layout.lines[i]
         i += 1
         if not line:
             continue

@@ -89,7 +89,7 @@ def decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-_QTY = re.compile(r"^[(\[]?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)[)\]]?\.?$")
+_QTY = re.compile(r"^[(\[]?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)[)\]]?\.*(?:[A-Za-z]{1,4})?$")
 
 
 def parse_quantity(text: str | None) -> str | None:
@@ -97,7 +97,7 @@ def parse_quantity(text: str | None) -> str | None:
     if not text:
         return None
     for token in text.replace("\u2019", "'").split():
-        token = token.strip("'\"`:;,~_-|")
+        token = token.strip("'\"`:;,~_-|°*")
         fixed = token.translate(_NUMERIC_FIXES) if re.search(r"\d", token) else token
         m = _QTY.match(fixed)
         if m:
@@ -145,10 +145,15 @@ def looks_like_date(text: str) -> bool:
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-./]{3,}[A-Z0-9]$", re.I)
 
 
+def strip_code(token: str) -> str:
+    """A code token without the punctuation OCR glues to it ("-7603-0001", "7105-0107.", "=7105")."""
+    return token.strip(".,;:()[]'\"-~_=—–|«»“”‘’`°©")
+
+
 def is_item_code(token: str) -> bool:
     """Catalog / part numbers: at least four digits, letters, digits and - . / only, not a date,
     an amount or a phone number."""
-    t = token.strip(".,;:()[]'\"")
+    t = strip_code(token)
     if not _CODE.match(t) or sum(ch.isdigit() for ch in t) < 4:
         return False
     if looks_like_date(t) or looks_like_money(t):
@@ -179,6 +184,15 @@ def find_gs1(text: str) -> list[dict]:
             elif ai == "21":
                 parts["serial"] = value
         found.append(parts)
+    if not found:
+        # the (01) part misread by OCR: keep the production data the other AIs still give
+        m = re.search(r"((?:\((?:17|10|21)\)[^()\s]+){2,})", compact)
+        if m:
+            parts = {"gtin": None, "udi": None, "lot": None, "serial": None, "expiry": None}
+            for ai, value in _AI.findall(m.group(1)):
+                key = {"17": "expiry", "10": "lot", "21": "serial"}[ai]
+                parts[key] = gs1_date(value) if ai == "17" else value
+            found.append(parts)
     return found
 
 
@@ -192,7 +206,7 @@ def parse_udi_text(text: str) -> dict | None:
     if not found:
         return None
     result = found[0]
-    if parse_udi is not None:
+    if parse_udi is not None and result["udi"]:
         try:
             parsed = parse_udi(result["udi"])
             for key in ("lot", "serial", "expiry", "gtin"):
