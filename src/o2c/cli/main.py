@@ -93,4 +93,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run through the imported module so sub-commands register on the same registry
+    from o2c.cli.main import main as _main
+    sys.exit(_main())
