@@ -154,8 +154,9 @@ def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list
             if max(ov) > 0:
                 role = cols[max(range(len(cols)), key=lambda q: ov[q])].role
             elif w.x1 < left_edge - 0.3 * lh or w.x0 > right_edge + 0.3 * lh:
-                role = _orphan_role(w.text, roles_present, first=not roles and seg is line[0]) \
-                    or cols[_nearest(w.x0, w.x1, cols)].role
+                near = cols[_nearest(w.x0, w.x1, cols)].role
+                role = near if _fits(near, w.text) else (
+                    _orphan_role(w.text, roles_present, first=not roles and seg is line[0]) or near)
             elif roles and _text_role(roles[-1]):
                 role = roles[-1]
             else:
@@ -167,6 +168,18 @@ def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list
                 _put(cells, roles[start], seg.sub(start, k))
                 start = k
     return cells
+
+
+def _fits(role: str, text: str) -> bool:
+    """Whether a word has the shape of the column's values (an amount under a price column...)."""
+    t = text.strip(".,:;|'\"°")
+    if role in ("unit_price", "ext"):
+        return V.looks_like_money(t)
+    if role in ("quantity", "line_no"):
+        return bool(re.fullmatch(r"\d{1,5}", t))
+    if role == "uom":
+        return V.parse_uom(t) is not None
+    return False
 
 
 def _orphan_role(text: str, present: set[str], first: bool = False) -> str | None:
