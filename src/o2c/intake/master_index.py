@@ -487,12 +487,8 @@ def _person_score(words: list[str], full_name: str | None) -> float:
     if not name or not words:
         return 0.0
     last, first = name[-1], name[0]
-    typed_last = words[-1]
-    # "Reinholt Grace" or a single surname: try the typed word that best fits the last name
-    scored = max((fuzz.ratio(w, last) / 100, i) for i, w in enumerate(words))
-    similarity, at = scored
-    if len(typed_last) <= 2 and at != len(words) - 1:
-        pass
+    # "Reinholt Grace" or a single surname: the typed word that best fits the last name is it
+    similarity, at = max((fuzz.ratio(w, last) / 100, i) for i, w in enumerate(words))
     others = [w for i, w in enumerate(words) if i != at]
     if others and len(name) > 1:
         given = others[0]

@@ -253,6 +253,8 @@ def _items_in_line(line: str, is_item: IsItem | None) -> list[dict]:
         prices = _prices(line[end:seg_end])
         unit_price = _unit_price(prices, quantity)
         description = _description(after)
+        if description and quantity and re.search(rf"\s{re.escape(quantity)}(?:\s+[A-Z]{{2,4}})?$", description):
+            description = re.sub(r"\s+\d+(?:\s+[A-Z]{2,4})?$", "", description)  # the count column, not a word
         item_raw = " ".join(x for x in (token, description) if x)
         out.append({"line_no": None, "item_id": None, "item_raw": item_raw if description else segment.strip(" -*•"),
                     "customer_item_ref": None, "quantity": quantity, "uom": uom, "unit_price": unit_price,
