@@ -50,13 +50,15 @@ _add("bill_to_raw", "Bill To", "Invoice To", "Billing Address", "Bill-To", "Sold
      "Send Invoices To", "Invoice Address")
 _add("total", "Total", "Order Total", "Grand Total", "Total USD", "Total Amount", "Amount Due", "Total Due",
      "Balance Due", "Invoice Total", "PO Total", "Total Order", "Total (USD)", "Net Total", "Total Value",
-     "Total EUR", "Amount", "Gesamtbetrag", "Total TTC", "Total Price", "Total Amount Due", "Total to Pay")
+     "Total EUR", "Amount", "Gesamtbetrag", "Total TTC", "Total Price", "Total Amount Due", "Total to Pay", "Totaal", "Te betalen", "Total TTC",
+     "Montant TTC", "Total Payable", "Grand Total (INR)")
 _add("subtotal", "Subtotal", "Sub Total", "Sub-Total", "Merchandise Total", "Net Amount", "Total Net", "Tax",
      "Sales Tax", "Freight", "Shipping", "VAT", "Shipping & Handling", "Total Tax", "Total VAT")
 _add("invoice_number", "Invoice Number", "Invoice #", "Invoice No", "Invoice", "Inv #", "Invoice ID", "Bill Number",
-     "Rechnungsnummer", "Facture", "Invoice Nr", "Order ID")
+     "Rechnungsnummer", "Facture", "Invoice Nr", "Order ID", "Factuurnummer", "Invoice No.", "Receipt #",
+     "Booking ID", "Numéro de facture", "Facture N°")
 _add("invoice_date", "Invoice Date", "Date of Invoice", "Rechnungsdatum", "Billing Date", "Date of Issue",
-     "Invoice Dt")
+     "Invoice Dt", "Factuurdatum", "Date de facture", "Date de facturation")
 _add("due_date", "Due Date", "Payment Due", "Date Due")
 _add("currency", "Currency")
 _add("buyer_raw", "Buyer", "Requisitioner", "Ordered By", "Contact", "Authorized By")
@@ -161,7 +163,7 @@ def clean_value(field: str, text: str) -> str | None:
     if field in ("total", "subtotal"):
         return V.parse_money(t)
     if field in ("po_number", "procedure.case_id", "invoice_number"):
-        t = t.strip(".,")
+        t = re.sub(r"^(?:#|n[°o]\.?|nr\.?|no\.|number)\s*:?\s*", "", t.strip(".,"), flags=re.I)
         return t.split()[0] if len(t.split()) > 1 and re.search(r"\d", t.split()[0]) else t
     return t or None
 
