@@ -19,7 +19,7 @@ from statistics import median
 LOW_CONFIDENCE_RETRY = 0.45
 #: images whose resolution is below this many dpi are upscaled before OCR (tesseract wants ~300).
 MIN_OCR_DPI = 180
-TARGET_OCR_DPI = 300
+TARGET_OCR_DPI = 200
 PDF_RENDER_DPI = 300
 
 
