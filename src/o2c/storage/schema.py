@@ -405,6 +405,15 @@ documents = Table(
     Column("extraction", JSON),
     Column("order_id", ID),
     Column("created_at", UTCDateTime, nullable=False),
+    # What the document asks for, kept beside the JSON so duplicate checks are index lookups (0002).
+    Column("document_type", String(30)),
+    Column("order_type", String(30)),
+    Column("customer_id", ID),
+    Column("po_number", String(80)),
+    Column("procedure_date", Date),
+    Column("lines_key", String(64)),          # hash of the per-item quantities: same order, any channel
+    Index("ix_documents_customer_po", "customer_id", "po_number"),
+    Index("ix_documents_customer_lines", "customer_id", "lines_key"),
 )
 
 intake_exceptions = Table(
