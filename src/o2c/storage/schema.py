@@ -438,3 +438,39 @@ learned_aliases = Table(
     Column("learned_at", UTCDateTime, nullable=False),
     Column("learned_by", String(120), nullable=False),
 )
+
+# --- cash (0003) -------------------------------------------------------------------------------
+# Payments the matcher could not decide wait here for a person, with the ranked suggestions it had;
+# confirming one applies the payment and teaches the matcher the payer (``learned_aliases``).
+cash_exceptions = Table(
+    "cash_exceptions", metadata,
+    Column("exception_id", Integer, primary_key=True, autoincrement=True),
+    Column("payment_id", ID, ForeignKey("payments.payment_id"), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),    # open | confirmed | rejected
+    Column("reason", Text, nullable=False),
+    Column("customer_id", ID),                        # the matcher's best guess, when it had one
+    Column("suggestions", JSON, nullable=False),      # [{"confidence", "strategy", "explanation", "applications"}]
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", String(120)),
+    Column("resolution", JSON),
+    Index("ix_cash_exceptions_status", "status", "exception_id"),
+)
+
+# What a payer kept back on an invoice and why (pricing dispute, returned goods...). The invoice stays
+# open for that amount; the claim is here so collections can accept, dispute or write it off.
+cash_deductions = Table(
+    "cash_deductions", metadata,
+    Column("deduction_id", Integer, primary_key=True, autoincrement=True),
+    Column("payment_id", ID, ForeignKey("payments.payment_id"), nullable=False, index=True),
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reason", String(120)),
+    Column("status", String(20), nullable=False),    # open | accepted | disputed | written_off
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Aging reads customer, dates and open amount of every open invoice: with them all in one index it
+# never touches the table, which keeps it as fast as a bare per-customer sum over a million items.
+Index("ix_invoices_aging", invoices.c.customer_id, invoices.c.due_date, invoices.c.issue_date,
+      invoices.c.open_minor)
