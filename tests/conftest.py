@@ -12,6 +12,11 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# Tests seal patient data with a throw-away key instead of creating ./o2c.key in the working tree.
+if not os.environ.get("O2C_DATA_KEY"):
+    from cryptography.fernet import Fernet
+    os.environ["O2C_DATA_KEY"] = Fernet.generate_key().decode()
+
 
 def shared_path() -> Path | None:
     candidate = Path(os.environ.get("O2C_SHARED", PROJECT_ROOT.parent / "shared"))

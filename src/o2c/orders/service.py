@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from o2c.compliance.protected import seal_procedure
 from o2c.inventory.model import CUSTOMER, PATIENT, pick
 from o2c.inventory.service import available_lots, move_stock, release, reserve
 from o2c.kernel.config import settings
@@ -78,7 +79,7 @@ def create_order(uow: UnitOfWork, request: OrderRequest) -> str:
         site_id=request.site_id, po_number=request.po_number, status="confirmed", order_date=request.order_date,
         currency=customer.currency, source_document_id=request.source_document_id,
         ship_from=request.ship_from, freight_minor=to_minor(round_money(request.freight)),
-        procedure=request.procedure, created_at=uow.now))
+        procedure=seal_procedure(request.procedure), created_at=uow.now))
     for no, item, stock_qty, line, quote, unit_price in priced:
         conn.execute(insert(t.order_lines).values(
             order_id=order_id, line_no=no, item_id=item.item_id, quantity=stock_qty, uom=item.uom,
@@ -160,7 +161,7 @@ def ship_order(uow: UnitOfWork, order_id: str, quantities: dict[int, int] | None
     """Ship allocated units (all, or ``quantities`` per line). Returns the shipment id.
 
     Stock moves from the warehouse to the customer, the cost goes to COGS, and when the order type's
-    invoice trigger is ``on_shipment`` the shipment is invoiced in the same transaction.
+    invoice trigger selects it (``on_shipment``) the shipment is invoiced in the same transaction.
     """
     order, lines = get_order(uow.conn, order_id)
     if order["order_type"] == "bill_only":
@@ -222,9 +223,8 @@ def ship_order(uow: UnitOfWork, order_id: str, quantities: dict[int, int] | None
     payload = {"order_id": order_id, "lines": shipped_lines, "status": status}
     uow.audit("shipped", "shipment", shipment_id, payload, document_ref=order_id)
     uow.emit("shipment.shipped", "shipment", shipment_id, payload)
-    if settings()["invoice_trigger"].get(order["order_type"]) == "on_shipment":
-        from o2c.billing.service import invoice_shipment
-        invoice_shipment(uow, shipment_id)
+    from o2c.billing.triggers import fire
+    fire(uow, "shipped", order_id, shipment_id)
     return shipment_id
 
 
@@ -253,7 +253,7 @@ def record_usage(uow: UnitOfWork, order_id: str, location_id: str, *, used_on: d
     """Bill-only: the product on the order was implanted from ``location_id`` (consignment or trunk).
 
     Units move to the patient (for traceability), cost goes to COGS, and the order is invoiced when the
-    bill-only trigger is ``on_usage``.
+    bill-only trigger selects it (``on_usage``, or ``on_po`` once the PO is known).
     """
     order, lines = get_order(uow.conn, order_id)
     if order["order_type"] != "bill_only":
@@ -284,7 +284,6 @@ def record_usage(uow: UnitOfWork, order_id: str, location_id: str, *, used_on: d
     uow.audit("used", "shipment", usage_id, {"order_id": order_id, "location_id": location_id,
                                               "used_on": str(used_on or uow.today)}, document_ref=order_id)
     uow.emit("usage.recorded", "shipment", usage_id, {"order_id": order_id, "location_id": location_id})
-    if settings()["invoice_trigger"].get("bill_only") == "on_usage":
-        from o2c.billing.service import invoice_shipment
-        invoice_shipment(uow, usage_id)
+    from o2c.billing.triggers import fire
+    fire(uow, "used", order_id, usage_id)
     return usage_id
