@@ -58,3 +58,14 @@ def test_demo_ends_with_a_balanced_summary(tmp_path):
     assert [line.split()[-1] for line in out.splitlines() if line.strip().startswith("total")] == ["0.00"]
     assert "Audit log: intact" in out
     assert "partially_shipped" in out
+
+
+def test_demo_runs_on_the_configured_database(db_url, tmp_path):
+    result = run("demo", "--json", db=db_url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["trial_balance_total"] == "0.00" and summary["audit"] == "intact"
+    open_total = sum(int(i["open_minor"]) for i in summary["invoices"])
+    aging_total = sum(int(v.replace(".", "")) for v in summary["aging_totals"].values())
+    assert aging_total == open_total
+    assert not (tmp_path / "o2c-demo.db").exists()     # the configured database was used
