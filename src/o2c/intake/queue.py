@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from copy import deepcopy
-from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -189,6 +188,7 @@ def correct(uow: UnitOfWork, document_id: str, *, header: dict[str, str | None] 
             _check_reference(uow.conn, name, value)
             changes.append({"field": f"lines[{line_no}].{name}", "old": line.get(name), "new": value})
             line[name] = value
+    extraction["checked_by"] = uow.actor
     learned = _teachings(uow, doc, extraction, header, lines)
     uow.audit("corrected", "document", document_id, {"changes": changes, "learned": learned})
     uow.emit("document.corrected", "document", document_id, {"changes": changes, "learned": learned})

@@ -63,6 +63,7 @@ class Draft:
     patient_ref: str | None = None
     rep_id: str | None = None
     confidence: float | None = None
+    checked_by: str | None = None         # a person corrected it against the document
 
     @property
     def reports_usage(self) -> bool:
@@ -134,7 +135,8 @@ def draft_from_extraction(extraction: dict, *, received_on: date) -> Draft:
         po_number=_text(extraction.get("po_number")), order_date=_date(extraction.get("order_date")),
         procedure_date=_date(procedure.get("date")), case_id=_text(procedure.get("case_id")),
         patient_ref=_text(procedure.get("patient_ref")), rep_id=_text(extraction.get("rep_id")),
-        confidence=float(confidence) if isinstance(confidence, (int, float)) else None)
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+        checked_by=_text(extraction.get("checked_by")))
 
 
 def po_key(po_number: str | None) -> str | None:
@@ -613,7 +615,7 @@ def approval_required(draft: Draft, facts: Facts, policy: Policy) -> list[Issue]
 @rule("low_confidence")
 def low_confidence(draft: Draft, facts: Facts, policy: Policy) -> list[Issue]:
     """An order read with little certainty, or missing what it cannot go without, must be checked by a
-    person against the document before it binds anyone."""
+    person against the document before it binds anyone (once a person corrected it, they have)."""
     issues = []
     if not draft.lines:
         issues.append(Issue("low_confidence", "no order lines could be read: key the lines from the document "
@@ -621,7 +623,7 @@ def low_confidence(draft: Draft, facts: Facts, policy: Policy) -> list[Issue]:
     if draft.reports_usage and draft.procedure_date is None:
         issues.append(Issue("low_confidence", "the date of surgery could not be read: set procedure.date",
                             field="procedure.date", blocking=True))
-    if draft.confidence is not None and draft.confidence < policy.min_confidence:
+    if draft.confidence is not None and draft.confidence < policy.min_confidence and not draft.checked_by:
         issues.append(Issue("low_confidence", f"read with low confidence ({draft.confidence:.2f}, minimum "
                             f"{policy.min_confidence:.2f}): check customer, items and quantities against the "
                             "document, then approve or correct"))

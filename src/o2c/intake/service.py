@@ -73,25 +73,27 @@ def _when(value) -> datetime | None:
     return parse_timestamp(str(value), "received_at")
 
 
-def _email_date(data: bytes, filename: str) -> datetime | None:
-    """An e-mail says when it was sent; that is when it arrived unless the caller knows better."""
+def _email_envelope(data: bytes, filename: str) -> tuple[str | None, datetime | None]:
+    """An e-mail says who sent it and when; that is the arrival unless the caller knows better."""
     try:
         from o2c.intake import messages
         from o2c.intake.pipeline import sniff
         if sniff(data, filename) not in ("email", "mbox"):
-            return None
-        sent = messages.parse_email(data).sent_at
-        return utc(sent) if sent else None
+            return None, None
+        parts = messages.parse_email(data)
+        sender = getattr(parts, "original_sender", None) or getattr(parts, "sender", None)
+        return (str(sender) if sender else None), (utc(parts.sent_at) if parts.sent_at else None)
     except Exception:  # noqa: BLE001 - an unreadable header only means "not known"
-        return None
+        return None, None
 
 
 def arrival(data: bytes, filename: str, *, sender: str | None, received_at, sidecar: dict | None,
             now: datetime) -> tuple[str | None, datetime]:
-    """Who sent it and when: as the caller says, else the SMS envelope, else the e-mail's Date, else now."""
+    """Who sent it and when: as the caller says, else the SMS envelope, else the e-mail's headers, else now."""
     sidecar = sidecar or {}
-    sender = sender or sidecar.get("from")
-    when = _when(received_at) or _when(sidecar.get("received_at")) or _email_date(data, filename) or now
+    mail_sender, mail_date = _email_envelope(data, filename)
+    sender = sender or sidecar.get("from") or mail_sender
+    when = _when(received_at) or _when(sidecar.get("received_at")) or mail_date or now
     return sender, when
 
 
