@@ -203,7 +203,7 @@ def approve(uow: UnitOfWork, document_id: str) -> dict:
     extraction = doc["extraction"] or {}
     decision = decide(uow, document_id, extraction, received_at=doc["received_at"], approved=True, action="approved")
     if decision.status != "created":
-        problems = [Problem(i.code, i.message, line=i.line_no, field=i.field) for i in decision.issues]
+        problems = [Problem(i.code, f"{i.code}: {i.message}") for i in decision.issues]
         raise Conflict(f"document {document_id} cannot be approved until it is corrected", code="needs_correction",
                        problems=problems)
     return _result(doc, decision, extraction)

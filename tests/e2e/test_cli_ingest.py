@@ -1,0 +1,109 @@
+"""The ``o2c`` command on synthetic corpus documents: statuses match the corpus truth, the queue works
+from the command line, and bad input gets an exit code and a message, never a traceback."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Fast-to-read families in manifest order: EDI, e-mail, SMS, text PDFs. Together they hold a created
+# stock order, an unknown item, an expired lot, a price mismatch, a re-sent PO (duplicate), a credit
+# hold, and a usage report followed by the bill-only PO that confirms it.
+DOCUMENTS = ["doc-0009", "doc-0015", "doc-0016", "doc-0017", "doc-0020", "doc-0022", "doc-0025", "doc-0028",
+             "doc-0029"]
+
+
+def o2c(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "o2c.cli.main", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_dir: Path) -> Path:
+    path = corpus_dir / "synthetic"
+    if not (path / "manifest.json").is_file():
+        pytest.skip("the synthetic corpus is not present")
+    return path
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, corpus: Path) -> dict:
+    environment = dict(os.environ, O2C_DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'o2c.db'}")
+    loaded = o2c("load", str(corpus / "master"), "--json", env=environment)
+    assert loaded.returncode == 0, loaded.stderr
+    return environment
+
+
+@pytest.fixture(scope="module")
+def ingested(env: dict, corpus: Path) -> list[dict]:
+    manifest = {e["stem"]: e for e in json.loads((corpus / "manifest.json").read_text())["documents"]}
+    results = []
+    for stem in DOCUMENTS:
+        entry = manifest[stem]
+        args = ["ingest", str(corpus / entry["file"]), "--json", "--channel", entry["channel"],
+                "--received-at", entry["received_at"]]
+        if entry.get("from"):
+            args += ["--from", entry["from"]]
+        run = o2c(*args, env=env)
+        assert run.returncode == 0, run.stderr
+        assert "Traceback" not in run.stderr
+        results.extend(json.loads(l) for l in run.stdout.splitlines() if l.strip())
+    return results
+
+
+def test_statuses_match_the_corpus_truth(ingested: list[dict], corpus: Path):
+    assert len(ingested) == len(DOCUMENTS)
+    for stem, result in zip(DOCUMENTS, ingested):
+        truth = json.loads((corpus / "truth" / f"{stem}.json").read_text())
+        assert result["status"] == truth["expect_status"], (stem, result["exceptions"])
+        if truth["expect_reason"]:
+            assert truth["expect_reason"] in [e["code"] for e in result["exceptions"]], (stem, result["exceptions"])
+        assert set(result) == {"source", "document_id", "status", "order_id", "exceptions", "extraction"}
+        assert result["extraction"]["source"] == result["source"]
+
+
+def test_the_bill_only_po_confirms_the_order_of_its_usage_report(ingested: list[dict]):
+    by_stem = dict(zip(DOCUMENTS, ingested))
+    assert by_stem["doc-0029"]["order_id"] == by_stem["doc-0028"]["order_id"] is not None
+
+
+def test_ingesting_the_same_file_again_is_a_duplicate(env: dict, corpus: Path, ingested: list[dict]):
+    run = o2c("ingest", str(corpus / "docs" / "doc-0016.edi"), "--json", env=env)
+    again = json.loads(run.stdout)
+    assert run.returncode == 0 and again["status"] == "duplicate"
+    assert again["document_id"] == dict(zip(DOCUMENTS, ingested))["doc-0016"]["document_id"]
+
+
+def test_the_queue_from_the_command_line(env: dict, ingested: list[dict]):
+    listed = [json.loads(l) for l in o2c("queue", "list", "--json", env=env).stdout.splitlines()]
+    by_stem = dict(zip(DOCUMENTS, ingested))
+    assert by_stem["doc-0020"]["document_id"] in {e["document_id"] for e in listed}
+    only_price = o2c("queue", "list", "--code", "price_mismatch", "--json", env=env).stdout.splitlines()
+    assert [json.loads(l)["document_id"] for l in only_price] == [by_stem["doc-0020"]["document_id"]]
+    shown = json.loads(o2c("queue", "show", by_stem["doc-0017"]["document_id"], "--json", env=env).stdout)
+    assert shown["extraction"]["po_number"] == "4500012431" and shown["exceptions"]
+    approved = o2c("queue", "approve", by_stem["doc-0020"]["document_id"], "--json", env=env)
+    assert approved.returncode == 0 and json.loads(approved.stdout)["status"] == "created"
+    refused = o2c("queue", "approve", by_stem["doc-0017"]["document_id"], env=env)
+    assert refused.returncode == 1 and "unknown_item" in refused.stderr and "Traceback" not in refused.stderr
+    rejected = o2c("queue", "reject", by_stem["doc-0017"]["document_id"], "--reason", "test order", env=env)
+    assert rejected.returncode == 0
+
+
+def test_bad_input_gets_an_exit_code_not_a_traceback(env: dict, tmp_path: Path):
+    missing = o2c("ingest", str(tmp_path / "nope.pdf"), "--json", env=env)
+    assert missing.returncode == 1 and json.loads(missing.stdout)["status"] == "rejected"
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\x00\x01\x02 not an order")
+    refused = o2c("ingest", str(garbage), "--json", env=env)
+    assert refused.returncode == 1 and json.loads(refused.stdout)["status"] == "rejected"
+    usage = o2c("queue", "correct", "DOC-000001", env=env)
+    assert usage.returncode == 2
+    unknown = o2c("queue", "show", "DOC-999999", env=env)
+    assert unknown.returncode == 1 and "does not exist" in unknown.stderr
+    for run in (missing, refused, usage, unknown):
+        assert "Traceback" not in run.stderr
