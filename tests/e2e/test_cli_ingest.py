@@ -94,6 +94,17 @@ def test_the_queue_from_the_command_line(env: dict, ingested: list[dict]):
     assert rejected.returncode == 0
 
 
+def test_extract_reads_without_side_effects(env: dict, corpus: Path, ingested: list[dict]):
+    before = o2c("queue", "list", "--status", "all", "--json", env=env).stdout
+    run = o2c("extract", str(corpus / "docs" / "doc-0001.edi"), "--json", env=env)
+    assert run.returncode == 0
+    extraction = json.loads(run.stdout)
+    assert extraction["customer_id"] == "C-1006" and extraction["lines"]
+    assert o2c("queue", "list", "--status", "all", "--json", env=env).stdout == before
+    again = o2c("ingest", str(corpus / "docs" / "doc-0001.edi"), "--json", env=env)
+    assert json.loads(again.stdout)["status"] == "created"   # extract stored nothing: this is its first time
+
+
 def test_bad_input_gets_an_exit_code_not_a_traceback(env: dict, tmp_path: Path):
     missing = o2c("ingest", str(tmp_path / "nope.pdf"), "--json", env=env)
     assert missing.returncode == 1 and json.loads(missing.stdout)["status"] == "rejected"

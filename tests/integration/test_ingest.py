@@ -381,3 +381,36 @@ def test_a_correction_is_learned_and_used_by_the_next_extraction(db):
     second = take("4500077002")
     assert second.status == "created", second.exceptions
     assert second.extraction["lines"][0]["item_id"] == "7103-1204"
+
+
+ANONYMOUS = """From: Pat Doe <pat.doe@gmail.com>
+To: Keystone Orders <orders@keystone-ortho.com>
+Subject: order PO# {po}
+Date: Thu, 19 Nov 2026 10:00:00 -0500
+Content-Type: text/plain; charset="utf-8"
+MIME-Version: 1.0
+
+Hi, please send the following.
+
+PO#: {po}
+
+   Qty  UOM   Item        Description
+     1  EA    7103-1204   ACETABULAR SHELL 52MM
+
+Thanks, Pat
+"""
+
+
+def test_the_customer_chosen_for_an_unknown_sender_is_remembered(db):
+    def take(po_number: str):
+        with unit_of_work("test") as uow:
+            return ingest_document(uow, ANONYMOUS.format(po=po_number).encode(), f"{po_number}.eml", channel="email")
+
+    first = take("88001")
+    assert "unknown_customer" in [e["code"] for e in first.exceptions]
+    with unit_of_work("clerk") as uow:
+        corrected = queue.correct(uow, first.document_id, header={"customer_id": "C-1"})
+    assert corrected["learned"] == [{"kind": "sender_customer", "alias": "pat.doe@gmail.com", "target": "C-1"}]
+    assert corrected["status"] == "created"
+    second = take("88002")
+    assert second.extraction["customer_id"] == "C-1" and second.status == "created", second.exceptions

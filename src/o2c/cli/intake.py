@@ -377,7 +377,7 @@ def run_bench_extraction(args):
     lines.append(f"time per document: {figures['seconds_per_document']:.2f} s   "
                  f"straight-through: {figures.get('straight_through_rate', 0):.3f}   "
                  f"wrong-clean: {figures.get('wrong_clean_rate', 0):.3f}   "
-                 f"status accuracy: {figures.get('status_accuracy')}")
+                 f"status accuracy: {figures.get('status_accuracy') or 0:.3f}")
     lines.append("status by family: " + ", ".join(f"{f}={v:.3f}" for f, v in figures.get("status_by_family", {}).items()))
     emit(args, summary, "\n".join(lines))
     return 0
