@@ -474,3 +474,41 @@ cash_deductions = Table(
 # never touches the table, which keeps it as fast as a bare per-customer sum over a million items.
 Index("ix_invoices_aging", invoices.c.customer_id, invoices.c.due_date, invoices.c.issue_date,
       invoices.c.open_minor)
+
+# --- billing (0004) ----------------------------------------------------------------------------
+# What an invoice must remember of the moment it was issued (the tax rate and the early-payment
+# discount it offered), how credit memos and rebills link to what they correct, and every dispatch.
+# Columns are appended to ``invoices``/``invoice_lines`` here so that the tables above stay as 0001
+# created them; migration 0004 adds the same columns.
+invoices.append_column(Column("tax_rate", ExactDecimal()))             # the customer's rate when issued
+invoices.append_column(Column("discount_percent", ExactDecimal()))     # 2 for "2/10 NET30"
+invoices.append_column(Column("discount_until", Date))                 # last day the discount may be taken
+invoices.append_column(Column("discount_minor", BigInteger, nullable=False, server_default="0"))
+invoices.append_column(Column("linked_credit_memo", String(40)))       # a rebill: the credit memo it follows
+invoices.append_column(Column("note", Text))
+invoices.append_column(Column("sent_at", UTCDateTime))
+invoice_lines.append_column(Column("original_line_no", Integer))       # a credit memo line: the line it credits
+
+# A credit memo settling (part of) the invoice it corrects: the original's open amount goes down and
+# the credit memo's (negative) open amount goes up by the same figure, so AR is unchanged.
+credit_applications = Table(
+    "credit_applications", metadata,
+    Column("application_id", Integer, primary_key=True, autoincrement=True),
+    Column("credit_memo", String(40), ForeignKey("invoices.invoice_number"), nullable=False, index=True),
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint("amount_minor > 0", name="positive_amount"),
+)
+
+# Every time a billing document left the building: by e-mail, as an EDI file, as UBL.
+invoice_dispatches = Table(
+    "invoice_dispatches", metadata,
+    Column("dispatch_id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),          # email | x12 | ubl | pdf
+    Column("recipient", String(200)),
+    Column("message_id", String(200)),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+)
