@@ -512,3 +512,111 @@ invoice_dispatches = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(120), nullable=False),
 )
+
+# --- collections (0005) ------------------------------------------------------------------------
+# Dunning, promises to pay, disputes and deductions, credit holds. Written by o2c.receivables.
+
+# One letter to one customer at one dunning level; the PDF is kept so it can be re-sent or shown.
+dunning_letters = Table(
+    "dunning_letters", metadata,
+    Column("letter_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("level", String(40), nullable=False),
+    Column("letter_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("fee_minor", BigInteger, nullable=False, server_default="0"),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(20), nullable=False),        # rendered | sent | failed
+    Column("message_id", String(200)),
+    Column("error", Text),
+    Column("pdf", LargeBinary),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Which invoice reached which level in which letter. The unique key is the "never the same level
+# twice" rule, enforced by the database even if two runs race.
+dunning_items = Table(
+    "dunning_items", metadata,
+    Column("letter_id", Integer, ForeignKey("dunning_letters.letter_id"), primary_key=True),
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), primary_key=True),
+    Column("level", String(40), nullable=False),
+    Column("level_no", Integer, nullable=False),
+    Column("open_minor", BigInteger, nullable=False),
+    Column("days_past_due", Integer, nullable=False),
+    Column("reason", String(40), nullable=False),        # days_past_due | broken_promise
+    UniqueConstraint("invoice_number", "level", name="uq_dunning_items_invoice_level"),
+)
+
+promises = Table(
+    "promises", metadata,
+    Column("promise_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("promised_date", Date, nullable=False),
+    Column("contact", String(200)),
+    Column("note", Text),
+    Column("made_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),        # open | kept | broken
+    Column("paid_minor", BigInteger, nullable=False, server_default="0"),
+    Column("evaluated_on", Date),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount_minor > 0", name="positive_amount"),
+)
+
+promise_invoices = Table(
+    "promise_invoices", metadata,
+    Column("promise_id", Integer, ForeignKey("promises.promise_id"), primary_key=True),
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), primary_key=True),
+)
+
+disputes = Table(
+    "disputes", metadata,
+    Column("dispute_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),          # dispute | deduction
+    Column("invoice_number", String(40), ForeignKey("invoices.invoice_number"), nullable=False, index=True),
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("reason_code", String(30), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("owner", String(120), nullable=False),
+    Column("note", Text),
+    Column("status", String(20), nullable=False),        # open | resolved
+    Column("opened_on", Date, nullable=False),
+    Column("cash_deduction_id", Integer),                # the cash_deductions claim a deduction came from
+    Column("resolution", String(20)),                    # credit_memo | customer_paid | write_off
+    Column("credit_memo_number", String(40)),
+    Column("written_off_minor", BigInteger, nullable=False, server_default="0"),
+    Column("resolved_on", Date),
+    Column("resolved_by", String(120)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_disputes_status", "status", "invoice_number"),
+)
+
+# An automatic credit hold and why; manual holds (customers.on_hold set by hand) have no row here.
+credit_holds = Table(
+    "credit_holds", metadata,
+    Column("hold_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),        # active | cleared | released
+    Column("reasons", JSON, nullable=False),
+    Column("set_on", Date, nullable=False),
+    Column("ended_on", Date),
+    Column("ended_by", String(120)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+credit_release_requests = Table(
+    "credit_release_requests", metadata,
+    Column("request_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),        # pending | approved
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(120), nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("approved_by", String(120)),
+    Column("approved_on", Date),
+    Column("override_until", Date),                      # holds are not re-set automatically before this
+    Column("created_at", UTCDateTime, nullable=False),
+)
