@@ -66,6 +66,38 @@ def mask(value: str | None) -> str | None:
     return "*" * max(len(plain) - 2, 0) + plain[-2:]
 
 
+def seal_bytes(data: bytes) -> bytes:
+    return _fernet(_key()).encrypt(data)
+
+
+def unseal_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet(_key()).decrypt(token)
+    except InvalidToken:
+        raise O2CError("a sealed document cannot be read with this installation's key",
+                       code="wrong_data_key") from None
+
+
+def _map_patient_refs(value, change):
+    """Apply ``change`` to ``patient_ref`` at the top of a JSON object and under ``procedure``."""
+    if not isinstance(value, dict):
+        return value
+    result = dict(value)
+    if isinstance(result.get("patient_ref"), str):
+        result["patient_ref"] = change(result["patient_ref"])
+    if isinstance(result.get("procedure"), dict):
+        result["procedure"] = _map_patient_refs(result["procedure"], change)
+    return result
+
+
+def seal_patient_fields(value):
+    return _map_patient_refs(value, seal)
+
+
+def unseal_patient_fields(value):
+    return _map_patient_refs(value, unseal)
+
+
 def seal_procedure(procedure: dict | None) -> dict | None:
     if not procedure:
         return procedure

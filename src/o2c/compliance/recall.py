@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from o2c.compliance.protected import unseal_procedure
 from o2c.inventory.model import CUSTOMER, PATIENT
 from o2c.storage import schema as t
 
@@ -46,7 +45,8 @@ def _left_our_hands(conn: Connection, lot: str, reveal_patient: bool) -> list[di
                         .order_by(m.c.at, m.c.move_id)).mappings()
     found = []
     for r in rows:
-        procedure = (unseal_procedure(r["procedure"]) if reveal_patient else _without_patient(r["procedure"])) or {}
+        # the column type unseals on read; without the reveal flag the reference is withheld here
+        procedure = (r["procedure"] if reveal_patient else _without_patient(r["procedure"])) or {}
         implanted = r["to_location"] == PATIENT
         found.append({
             "lot": lot, "item_id": r["item_id"], "serial": r["serial"], "expiry": r["expiry"],

@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from o2c.compliance.protected import seal_procedure
 from o2c.inventory.model import CUSTOMER, PATIENT, pick
 from o2c.inventory.service import available_lots, move_stock, release, reserve
 from o2c.kernel.config import settings
@@ -79,7 +78,7 @@ def create_order(uow: UnitOfWork, request: OrderRequest) -> str:
         site_id=request.site_id, po_number=request.po_number, status="confirmed", order_date=request.order_date,
         currency=customer.currency, source_document_id=request.source_document_id,
         ship_from=request.ship_from, freight_minor=to_minor(round_money(request.freight)),
-        procedure=seal_procedure(request.procedure), created_at=uow.now))
+        procedure=request.procedure, created_at=uow.now))
     for no, item, stock_qty, line, quote, unit_price in priced:
         conn.execute(insert(t.order_lines).values(
             order_id=order_id, line_no=no, item_id=item.item_id, quantity=stock_qty, uom=item.uom,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
 
-from o2c.storage.types import ExactDecimal, UTCDateTime
+from o2c.storage.types import ExactDecimal, PatientJSON, SealedBlob, UTCDateTime
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -201,7 +201,7 @@ orders = Table(
     Column("source_document_id", ID),
     Column("ship_from", ID),
     Column("freight_minor", BigInteger, nullable=False, server_default="0"),
-    Column("procedure", JSON),
+    Column("procedure", PatientJSON()),
     Column("created_at", UTCDateTime, nullable=False),
 )
 
@@ -400,9 +400,9 @@ documents = Table(
     Column("sender", String(200)),
     Column("received_at", UTCDateTime, nullable=False),
     Column("size", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
+    Column("content", SealedBlob(), nullable=False),
     Column("status", String(20), nullable=False),   # created | exception | duplicate | rejected | resolved
-    Column("extraction", JSON),
+    Column("extraction", PatientJSON()),
     Column("order_id", ID),
     Column("created_at", UTCDateTime, nullable=False),
     # What the document asks for, kept beside the JSON so duplicate checks are index lookups (0002).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy import JSON, DateTime, LargeBinary, Numeric, String
 from sqlalchemy.types import TypeDecorator
 
 from o2c.kernel.money import decimal_text
@@ -68,3 +68,45 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class SealedBlob(TypeDecorator):
+    """Raw document bytes, encrypted at rest: case sheets and usage reports carry patient data.
+
+    Values written before sealing existed (no prefix) are read back as they are."""
+
+    impl = LargeBinary
+    cache_ok = True
+    PREFIX = b"o2c-sealed:v1:"
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        from o2c.compliance.protected import seal_bytes
+        return self.PREFIX + seal_bytes(bytes(value))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        value = bytes(value)
+        if not value.startswith(self.PREFIX):
+            return value
+        from o2c.compliance.protected import unseal_bytes
+        return unseal_bytes(value[len(self.PREFIX):])
+
+
+class PatientJSON(TypeDecorator):
+    """JSON whose patient references (``patient_ref`` at the top or under ``procedure``) are sealed
+    before they are stored and unsealed when read, so callers never handle ciphertext and the
+    database never holds the plain reference."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        from o2c.compliance.protected import seal_patient_fields
+        return seal_patient_fields(value)
+
+    def process_result_value(self, value, dialect):
+        from o2c.compliance.protected import unseal_patient_fields
+        return unseal_patient_fields(value)
