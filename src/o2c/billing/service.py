@@ -85,10 +85,12 @@ def freight_for_order(conn: Connection, order: dict) -> int:
     return 0 if invoiced_before else order["freight_minor"]
 
 
-def missing_fields(customer: Customer, lines: list[dict]) -> list[Problem]:
-    """Every reason the invoice cannot go out, collected, so the biller fixes them all at once."""
+def missing_fields(customer: Customer, lines: list[dict], *, charges: int = 0, kind: str = "invoice"
+                   ) -> list[Problem]:
+    """Every reason the invoice cannot go out, collected, so the biller fixes them all at once. A
+    credit memo may have no lines when it only gives back charges (the freight left on an invoice)."""
     problems = []
-    if not lines:
+    if not lines and not (kind == "credit_memo" and charges > 0):
         problems.append(Problem("no_lines", "an invoice needs at least one line"))
     for line in lines:
         no = line.get("line_no")
@@ -115,8 +117,9 @@ def missing_fields(customer: Customer, lines: list[dict]) -> list[Problem]:
     return problems
 
 
-def _check_required(customer: Customer, lines: list[dict], issue_date: date) -> None:
-    problems = missing_fields(customer, lines)
+def _check_required(customer: Customer, lines: list[dict], issue_date: date, *, charges: int = 0,
+                    kind: str = "invoice") -> None:
+    problems = missing_fields(customer, lines, charges=charges, kind=kind)
     if problems:
         raise ValidationFailed("invoice is incomplete; it was not issued", problems)
 
@@ -138,7 +141,7 @@ def issue_invoice(uow: UnitOfWork, *, customer_id: str, lines: list[dict], issue
     if kind not in KINDS:
         raise InvalidValue("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     customer = get_customer(uow.conn, customer_id)
-    _check_required(customer, lines, issue_date)
+    _check_required(customer, lines, issue_date, charges=freight + (tax or 0), kind=kind)
     currency = customer.currency
     terms = PaymentTerms.parse(customer.payment_terms)
     rate = customer.tax_rate if tax_rate is None else Decimal(tax_rate)
@@ -159,12 +162,14 @@ def issue_invoice(uow: UnitOfWork, *, customer_id: str, lines: list[dict], issue
         reason_code=reason_code, created_at=uow.now, tax_rate=rate, discount_percent=discount.percent,
         discount_until=discount.until, discount_minor=discount.amount_minor,
         linked_credit_memo=linked_credit_memo, note=note))
-    uow.conn.execute(insert(t.invoice_lines), [
+    rows = [
         {"invoice_number": number, "line_no": l["line_no"], "order_line_no": l.get("order_line_no"),
          "original_line_no": l.get("original_line_no"), "item_id": l["item_id"], "description": l["description"],
          "quantity": l["quantity"], "uom": l["uom"], "unit_price": Decimal(l["unit_price"]), "amount_minor": amount,
          "lot": l.get("lot"), "serial": l.get("serial"), "expiry": l.get("expiry")}
-        for l, amount in zip(lines, amounts)])
+        for l, amount in zip(lines, amounts)]
+    if rows:
+        uow.conn.execute(insert(t.invoice_lines), rows)
     posting = ledger.invoice_issued if kind == "invoice" else ledger.credit_memo_issued
     uow.post(posting(number, customer_id, subtotal=subtotal, freight=freight, tax=tax), issue_date)
     payload = {"customer_id": customer_id, "order_id": order_id, "total_minor": total, "kind": kind,
