@@ -620,3 +620,56 @@ credit_release_requests = Table(
     Column("override_until", Date),                      # holds are not re-set automatically before this
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- web (0006) --------------------------------------------------------------------------------
+# People and machines that use the web application, and the durable job queue behind `o2c worker`.
+users = Table(
+    "users", metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),          # admin | operations | finance | rep | viewer
+    Column("password_hash", String(300), nullable=False),
+    Column("rep_id", ID),                                 # a rep's own record: usage reports name the rep
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+# Tokens are stored as SHA-256 digests only: a copy of the database does not let anyone call the API.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("label", String(120), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Secrets the application makes for itself (the session-signing key), shared by every process.
+app_secrets = Table(
+    "app_secrets", metadata,
+    Column("name", String(60), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("job_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(60), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("idempotency_key", String(200), unique=True),
+    Column("status", String(20), nullable=False),        # queued | running | done | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="5"),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("locked_by", String(120)),
+    Column("locked_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("result", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_jobs_ready", "status", "run_after"),
+)

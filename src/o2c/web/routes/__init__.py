@@ -1,0 +1,1 @@
+"""Routes, one module per capability; every route declares its permission with ``require``."""
