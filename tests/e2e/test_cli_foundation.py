@@ -69,3 +69,19 @@ def test_demo_runs_on_the_configured_database(db_url, tmp_path):
     aging_total = sum(int(v.replace(".", "")) for v in summary["aging_totals"].values())
     assert aging_total == open_total
     assert not (tmp_path / "o2c-demo.db").exists()     # the configured database was used
+
+
+def test_recall_and_edi_outbound_commands(db_url, demo_master, tmp_path):
+    PO_850 = (Path(__file__).parents[1] / "data" / "harborview_850.edi").read_text()
+    assert run("load", str(demo_master), db=db_url).returncode == 0
+    po = tmp_path / "po.edi"
+    po.write_text(PO_850)
+    ingest = run("ingest", str(po), "--channel", "edi", "--from", "HARBORVIEW", "--json", db=db_url)
+    assert json.loads(ingest.stdout.splitlines()[0])["status"] == "created", ingest.stdout
+    out = run("edi", "outbound", "--out", str(tmp_path / "out"), "--json", db=db_url)
+    assert sorted(m["transaction"] for m in json.loads(out.stdout)) == ["855", "997"]
+    recall = run("recall", "L24002", "L24003", "--json", db=db_url)
+    units = [json.loads(line) for line in recall.stdout.splitlines()]
+    # the order is allocated but not shipped yet: every unit is still ours, in the warehouse or the closet
+    assert {(u["lot"], u["status"], u["location_id"]) for u in units} == {
+        ("L24002", "in_stock", "DC-1"), ("L24003", "in_stock", "CON-D-100")}

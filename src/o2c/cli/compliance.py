@@ -37,3 +37,32 @@ def run_recall(args):
                     if u["status"] == "implanted" else f", order {u['order_id']}"))
         print(f"{u['lot']:<10} {u['item_id']:<12} {u['serial'] or '-':<12} x{u['quantity']:<4} {u['status']:<10} {where}")
     return 0
+
+
+@command("edi")
+def _edi(sub):
+    p = sub.add_parser("edi", help="EDI messages o2c sends (997, 855 ...)")
+    s = p.add_subparsers(dest="edi_command", required=True)
+    o = s.add_parser("outbound", help="write the outbound EDI messages to files")
+    o.add_argument("--out", required=True, help="folder to write <partner>-<set>-<event>.x12 files into")
+    o.add_argument("--json", action="store_true")
+    o.set_defaults(func=run_edi_outbound)
+
+
+def run_edi_outbound(args):
+    from pathlib import Path
+    from o2c.intake.edi_out import outbound_messages
+    ready()
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with unit_of_work(read_only=True) as uow:
+        messages = outbound_messages(uow.conn)
+    written = []
+    for m in messages:
+        payload = m["payload"]
+        path = folder / f"{payload['partner']}-{payload['transaction']}-{m['event_id'][:8]}.x12"
+        path.write_text(payload["content"])
+        written.append({"file": str(path), "transaction": payload["transaction"], "partner": payload["partner"],
+                        "document_id": m["aggregate_id"], "po_number": payload.get("po_number")})
+    emit(args, written, "\n".join(f"{w['file']}  {w['transaction']} to {w['partner']}" for w in written)
+         or "no outbound EDI messages")

@@ -36,6 +36,7 @@ from o2c.intake.rules import (CreditPosition, Draft, Facts, Issue, Policy, Prior
                               plan_usage, po_key, unit_key)
 from o2c.intake.snapshot import master_index
 from o2c.storage import schema as t
+from o2c.intake import edi_out
 from o2c.storage.uow import UnitOfWork
 
 STATUSES = ("created", "exception", "duplicate", "rejected")
@@ -367,6 +368,7 @@ def decide(uow: UnitOfWork, document_id: str, extraction: dict, *, received_at: 
             status = "created" if order_id else "exception"
         decision = Decision(status, order_id, issues)
     _record(uow, document_id, draft, extraction, decision, action)
+    edi_out.acknowledge(uow, document_id, decision.status, decision.order_id)
     return decision
 
 

@@ -1,0 +1,113 @@
+"""EDI answers to an incoming 850: the 997 functional acknowledgement and the 855 PO acknowledgement.
+
+A trading partner expects a 997 for every functional group it sent (did the interchange arrive and
+parse?) and an 855 once the order is accepted or refused. Both are written to the outbox as
+``edi.outbound`` events carrying the X12 text, so the connector that talks to the VAN or AS2 delivers
+them exactly once; ``o2c edi outbound`` writes them to files. Interchange and group control numbers
+come from a counter row taken in the same transaction, so they never repeat.
+"""
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+
+from o2c.formats.x12 import (Envelope, X12Error, accept_order, acknowledge_group, purchase_orders, read_x12,
+                             write_855, write_997)
+from o2c.formats.x12.ack855 import ACK_REJECTED, LINE_REJECTED, PoAcknowledgement855
+from o2c.kernel.config import settings
+from o2c.storage import schema as t
+from o2c.storage.uow import UnitOfWork
+
+EVENT = "edi.outbound"
+COUNTER = "x12-control"
+
+
+def is_x12(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"ISA")
+
+
+def next_control(uow: UnitOfWork) -> int:
+    """The next interchange control number (ISA13/GS06 share it); gapless like invoice numbers."""
+    s = t.invoice_series
+    row = uow.conn.execute(update(s).where(s.c.series == COUNTER).values(next_number=s.c.next_number + 1)
+                           .returning(s.c.next_number)).first()
+    if row is None:
+        uow.conn.execute(insert(s).values(series=COUNTER, prefix="", next_number=2))
+        return 1
+    return row.next_number - 1
+
+
+def _already_sent(uow: UnitOfWork, document_id: str, set_id: str) -> bool:
+    rows = uow.conn.execute(select(t.outbox.c.payload).where(t.outbox.c.event_type == EVENT,
+                                                             t.outbox.c.aggregate_id == document_id)).scalars()
+    return any(payload.get("transaction") == set_id for payload in rows)
+
+
+def _envelope(uow: UnitOfWork, partner_qualifier: str, partner_id: str) -> Envelope:
+    control = next_control(uow)
+    company = settings()["company"]
+    return Envelope(sender_id=company.get("edi_id") or company["id"], receiver_id=partner_id,
+                    receiver_qualifier=partner_qualifier, interchange_control=control, group_control=control,
+                    created=uow.now)
+
+
+def _send(uow: UnitOfWork, document_id: str, set_id: str, partner: str, text: str, po_number: str | None) -> None:
+    uow.emit(EVENT, "document", document_id, {"transaction": set_id, "partner": partner, "po_number": po_number,
+                                              "content": text})
+    uow.audit("edi_sent", "document", document_id, {"transaction": set_id, "partner": partner,
+                                                    "po_number": po_number})
+
+
+def acknowledge(uow: UnitOfWork, document_id: str, status: str, order_id: str | None) -> list[str]:
+    """Emit the 997 (once per document) and the 855 (once, when the order is created or the document
+    refused). A document still waiting in the exception queue gets its 855 when a person decides."""
+    doc = uow.conn.execute(select(t.documents.c.content, t.documents.c.filename)
+                           .where(t.documents.c.document_id == document_id)).first()
+    if doc is None or not is_x12(doc.content):
+        return []
+    try:
+        x12 = read_x12(doc.content, doc.filename, strict=False)
+    except X12Error:
+        return []      # not even the envelope could be read: there is no one to answer
+    envelope_ok = _envelope_valid(doc.content, doc.filename)
+    sent = []
+    for interchange in x12.interchanges:
+        partner = (interchange.sender_qualifier, interchange.sender_id)
+        if not _already_sent(uow, document_id, "997"):
+            acks = [acknowledge_group(group, None if envelope_ok else _reject_all(group))
+                    for group in interchange.groups]
+            _send(uow, document_id, "997", partner[1], write_997(_envelope(uow, *partner), acks), None)
+            sent.append("997")
+        if status in ("created", "rejected") and not _already_sent(uow, document_id, "855"):
+            pos = [po for po in purchase_orders(x12) if po.interchange_control == interchange.control_number]
+            acks = [_answer(po, uow, order_id, accepted=status == "created") for po in pos]
+            if acks:
+                _send(uow, document_id, "855", partner[1], write_855(_envelope(uow, *partner), acks),
+                      acks[0].po_number)
+                sent.append("855")
+    return sent
+
+
+def _envelope_valid(content: bytes, filename: str) -> bool:
+    try:
+        read_x12(content, filename, strict=True)
+        return True
+    except X12Error:
+        return False
+
+
+def _reject_all(group) -> dict[str, tuple[str, ...]]:
+    """AK5 code 5: one or more segments in error (the refusal reason went to the exception queue)."""
+    return {tx.control_number: ("5",) for tx in group.transactions}
+
+
+def _answer(po, uow: UnitOfWork, order_id: str | None, *, accepted: bool) -> PoAcknowledgement855:
+    if accepted:
+        return accept_order(po, uow.today, seller_order=order_id)
+    ack = accept_order(po, uow.today, verdicts={line.line_no or "": (LINE_REJECTED, None, None) for line in po.lines})
+    return PoAcknowledgement855(ack.po_number, ack.po_date, ack.ack_date, ACK_REJECTED, ack.purpose, None, ack.lines)
+
+
+def outbound_messages(conn) -> list[dict]:
+    rows = conn.execute(select(t.outbox).where(t.outbox.c.event_type == EVENT)
+                        .order_by(t.outbox.c.created_at, t.outbox.c.event_id)).mappings()
+    return [dict(r) for r in rows]
