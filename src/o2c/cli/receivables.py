@@ -108,6 +108,7 @@ def _promise(sub):
     add.add_argument("--date", required=True, help="the date the customer promised to pay by")
     add.add_argument("--contact", help="who promised (name, phone, e-mail)")
     add.add_argument("--note")
+    add.add_argument("--made-on", help="when the customer promised (default today), for calls logged later")
     add.set_defaults(func=run_promise_add)
     ls = s.add_parser("list", help="promises and their status (judged as of --as-of first)")
     _common(ls, as_of=True)
@@ -120,10 +121,11 @@ def run_promise_add(args):
     from o2c.receivables.promises import record_promise
     amount = parse_decimal(args.amount, "--amount")
     promised = parse_date(args.date, "--date")
+    made_on = parse_date(args.made_on, "--made-on") if args.made_on else None
     ready()
     with unit_of_work(args.actor) as uow:
         promise_id = record_promise(uow, invoice_numbers=args.invoices, amount=amount, promised_date=promised,
-                                    contact=args.contact, note=args.note)
+                                    contact=args.contact, note=args.note, made_on=made_on)
     emit(args, {"promise_id": promise_id}, f"promise {promise_id} recorded")
 
 
