@@ -62,6 +62,9 @@ def test_on_shipment_invoices_in_the_shipping_transaction(loaded, tmp_path, monk
     shipment = ship(order_id)
     [invoice] = invoices_of(order_id)
     assert invoice["shipment_id"] == shipment and invoice["subtotal_minor"] == 2 * 87500
+    with unit_of_work("test") as uow:                       # a later proof of delivery bills nothing more
+        assert confirm_delivery(uow, shipment, datetime.now(timezone.utc) + timedelta(days=1)) == []
+    assert len(invoices_of(order_id)) == 1
     books_are_consistent()
 
 
@@ -70,6 +73,10 @@ def test_on_delivery_waits_for_proof_of_delivery(loaded, tmp_path, monkeypatch):
     order_id = stock_order()
     shipment = ship(order_id)
     assert invoices_of(order_id) == []
+    with pytest.raises(Conflict) as early:
+        with unit_of_work("test") as uow:
+            confirm_delivery(uow, shipment, datetime(2000, 1, 1))   # before it shipped: refused, nothing billed
+    assert early.value.code == "delivered_before_shipped" and invoices_of(order_id) == []
     delivered = datetime.now(timezone.utc) + timedelta(hours=30)
     with unit_of_work("test") as uow:
         raised = confirm_delivery(uow, shipment, delivered)
@@ -81,27 +88,6 @@ def test_on_delivery_waits_for_proof_of_delivery(loaded, tmp_path, monkeypatch):
             confirm_delivery(uow, shipment, delivered)
     assert again.value.code == "already_delivered"
     books_are_consistent()
-
-
-def test_delivery_before_shipping_is_refused_and_changes_nothing(loaded, tmp_path, monkeypatch):
-    configure(tmp_path, monkeypatch, stock="on_delivery")
-    shipment = ship(stock_order())
-    with pytest.raises(Conflict) as err:
-        with unit_of_work("test") as uow:
-            confirm_delivery(uow, shipment, datetime(2000, 1, 1))
-    assert err.value.code == "delivered_before_shipped"
-    with unit_of_work(read_only=True) as uow:
-        assert uow.conn.execute(select(t.shipments.c.status).where(
-            t.shipments.c.shipment_id == shipment)).scalar_one() == "shipped"
-
-
-def test_on_shipment_ignores_a_later_delivery(loaded, tmp_path, monkeypatch):
-    configure(tmp_path, monkeypatch, stock="on_shipment")
-    order_id = stock_order()
-    shipment = ship(order_id)
-    with unit_of_work("test") as uow:
-        assert confirm_delivery(uow, shipment, datetime.now(timezone.utc) + timedelta(days=1)) == []
-    assert len(invoices_of(order_id)) == 1
 
 
 def test_on_usage_bills_a_bill_only_case_when_used(loaded, tmp_path, monkeypatch):
