@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(tesseract-ocr tesseract-ocr-eng poppler-utils libpango-1.0-0 libpangoft2-1.0-0
-                 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core postgresql-client)
+                 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core postgresql-client
+                 chromium)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

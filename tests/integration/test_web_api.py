@@ -175,16 +175,20 @@ def test_aging_and_invoices(site):
     assert page.status_code == 200 and "<svg" in page.text and "16,740.55" in page.text
 
 
-def test_payments_import_answers_with_results_or_a_clear_501(site, corpus_dir=None):
+def test_payments_import_applies_cash_and_refuses_bad_files_as_json(site):
     url, tokens = site
     client = make_client(url)
-    bai = b"01,BANK,KEYSTONE,261120,0800,1,80,,2/\n99,0,0,2/\n"
-    response = client.post("/api/payments/import", headers=bearer(tokens["finance"]),
-                           files={"file": ("bank.bai", bai, "text/plain")})
-    assert response.status_code in (200, 422, 400, 501), response.text
-    assert "Traceback" not in response.text
-    if response.status_code == 501:
-        assert response.json()["error"] == "not_implemented"
+    fin = bearer(tokens["finance"])
+    lockbox = (b"Deposit Date,Check Number,Check Amount,Remitter Name,Invoice Number,Amount Paid\n"
+               b"2026-11-20,100234,3310.45,Cedar Ridge Surgery Center,OB-5002,3310.45\n")
+    response = client.post("/api/payments/import", headers=fin, files={"file": ("lockbox.csv", lockbox, "text/csv")})
+    assert response.status_code == 200, response.text
+    [payment] = response.json()
+    assert payment["bank_ref"] == "100234" and payment["amount"] == "3310.45"
+    assert payment["status"] == "applied" and payment["applications"] == [{"invoice_number": "OB-5002",
+                                                                          "amount": "3310.45"}]
+    refused = client.post("/api/payments/import", headers=fin, files={"file": ("junk.bai", b"\x00\x01", "text/plain")})
+    assert refused.status_code in (400, 422) and refused.json()["error"] and "Traceback" not in refused.text
 
 
 def test_upload_over_the_limit_is_refused_with_413(site):

@@ -32,8 +32,16 @@ def importer():
 
 
 def _as_dicts(results) -> list[dict]:
+    """The contract's JSON per payment, whichever way the use case names its serialiser."""
     items = results if isinstance(results, (list, tuple)) else getattr(results, "payments", [results])
-    return [item.as_dict() if hasattr(item, "as_dict") else item for item in items]
+    out = []
+    for item in items:
+        for name in ("as_json", "as_dict"):
+            if callable(getattr(item, name, None)):
+                item = getattr(item, name)()
+                break
+        out.append(item)
+    return out
 
 
 def run_import(request: Request, user: User, data: bytes, filename: str) -> list[dict]:

@@ -24,7 +24,7 @@ from o2c.web.users import User
 
 router = APIRouter(include_in_schema=False)
 require_usage = require("usage")
-ROWS = 6
+ROWS = 4
 
 
 def usage_text(facility: str, physician: str, day: str, case_id: str, patient_ref: str, items: list[dict],
