@@ -4,9 +4,7 @@ Thin wrappers: parse, call the use case in ``o2c.receivables``, print (JSON with
 """
 from __future__ import annotations
 
-import json
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from o2c.cli.commands import ready
@@ -312,9 +310,8 @@ def _statement(sub):
 
 
 def run_statement(args):
-    from o2c.billing.render.statement import age_lines, balance
+    from o2c.billing.render.statement import age_lines, balance, render_statement_pdf
     from o2c.receivables.statements import build_statement
-    from o2c.billing.render.statement import render_statement_pdf
     as_of = _as_of(args)
     ready()
     with unit_of_work(read_only=True) as uow:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from o2c.billing.delivery import DeliveryFailed, SmtpSettings, send_document
 from o2c.billing.render.statement import DunningLetter, StatementLine, render_dunning_pdf
 from o2c.kernel.config import settings
+from o2c.kernel.errors import InvalidValue
 from o2c.kernel.money import from_minor
 from o2c.receivables.collections import (DunningAction, DunningHistory, DunningPolicy, OpenItem, SentLevel,
                                          due_actions, pay_by, policy_from_config)
@@ -222,7 +223,6 @@ def run_dunning(uow: UnitOfWork, as_of: date, send: bool = False, *, smtp: SmtpS
     """Issue every letter due on ``as_of``; with ``send`` (and SMTP settings) e-mail them too."""
     policy = policy or configured_policy()
     if send and smtp is None:
-        from o2c.kernel.errors import InvalidValue
         raise InvalidValue("smtp", "sending dunning letters needs SMTP settings (host and port)")
     promises = evaluate_promises(uow, as_of)
     actions = due_actions(load_open_items(uow.conn, as_of), load_history(uow.conn, as_of), policy, as_of)

@@ -10,7 +10,6 @@ date uses the receivables as they were then, not today's open amounts.
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -148,10 +147,6 @@ def month_periods(as_of: date, months: int) -> list[tuple[date, date]]:
         periods.append((start, end))
         end = start - timedelta(days=1)
     return periods
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 # ================================================================== readers
