@@ -226,3 +226,16 @@ def test_letters_are_emailed_and_failed_ones_retried(loaded):
     assert b"application/pdf" in inbox.envelopes[0].content
     with unit_of_work(read_only=True) as uow:
         assert uow.conn.execute(select(func.count()).where(t.dunning_letters.c.status == "sent")).scalar_one() == 3
+
+
+def test_a_level_already_reached_cannot_be_stored_again(loaded):
+    """The database backs the rule: a run that raced another and planned the same (invoice, level)
+    is refused as a whole, so no invoice ever gets a level twice."""
+    from o2c.receivables.collections import STANDARD_POLICY, DunningAction
+    from o2c.receivables.dunning import _store_letter
+    dun(date(2026, 11, 20))
+    stale = DunningAction("OB-5003", "D-300", 3, STANDARD_POLICY.level(3), 108, 98000, "USD", "days_past_due")
+    with pytest.raises(Conflict):
+        with unit_of_work("collector") as uow:
+            _store_letter(uow, [stale], date(2026, 11, 20), b"%PDF")
+    assert len(events("dunning.sent")) == 3

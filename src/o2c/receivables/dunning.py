@@ -21,12 +21,13 @@ from datetime import date
 from itertools import groupby
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Connection
 
 from o2c.billing.delivery import DeliveryFailed, SmtpSettings, send_document
 from o2c.billing.render.statement import DunningLetter, StatementLine, render_dunning_pdf
 from o2c.kernel.config import settings
-from o2c.kernel.errors import InvalidValue
+from o2c.kernel.errors import Conflict, InvalidValue
 from o2c.kernel.money import from_minor
 from o2c.receivables.collections import (DunningAction, DunningHistory, DunningPolicy, OpenItem, SentLevel,
                                          due_actions, pay_by, policy_from_config)
@@ -130,10 +131,15 @@ def _store_letter(uow: UnitOfWork, actions: list[DunningAction], as_of: date, pd
         customer_id=first.customer_id, level=first.level.template, letter_date=as_of, currency=first.currency,
         total_minor=sum(a.open_minor for a in actions), fee_minor=first.level.fee_minor, channel=first.level.channel,
         status="rendered", pdf=pdf, created_at=uow.now)).inserted_primary_key[0]
-    uow.conn.execute(insert(t.dunning_items), [
-        {"letter_id": letter_id, "invoice_number": a.invoice_number, "level": a.level.template,
-         "level_no": a.level_no, "open_minor": a.open_minor, "days_past_due": a.days_past_due, "reason": a.reason}
-        for a in actions])
+    try:
+        uow.conn.execute(insert(t.dunning_items), [
+            {"letter_id": letter_id, "invoice_number": a.invoice_number, "level": a.level.template,
+             "level_no": a.level_no, "open_minor": a.open_minor, "days_past_due": a.days_past_due,
+             "reason": a.reason} for a in actions])
+    except IntegrityError:
+        # another run reached the same (invoice, level) first; this whole run rolls back, nothing doubles
+        raise Conflict("another dunning run issued these letters at the same time; run again",
+                       code="dunning_concurrent") from None
     return letter_id
 
 
