@@ -230,7 +230,7 @@ PROMISED_WEIGHT = Decimal("0.25")
 def risk_factor(behaviour: PaymentBehaviour) -> Decimal:
     lateness = min(max(behaviour.average_days_late, Decimal(0)), LATENESS_CAP_DAYS)
     return (Decimal(1) + lateness * LATENESS_PER_DAY + BROKEN_PROMISE_WEIGHT * behaviour.broken_promises
-            + OPEN_DISPUTE_WEIGHT * behaviour.open_disputes).quantize(Decimal("0.0001"))
+            + OPEN_DISPUTE_WEIGHT * behaviour.open_disputes).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True, slots=True)
