@@ -9,22 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from o2c.formats.gs1 import is_valid_gtin  # noqa: F401  (the one GTIN check, re-exported for master data)
+
 CUSTOMER_KINDS = ("hospital", "asc", "clinic", "distributor", "other")
 SITE_KINDS = ("ship_to", "bill_to", "facility")
 LOCATION_KINDS = ("warehouse", "3pl", "consignment", "trunk")
 REP_KINDS = ("employee", "independent")
-
-
-def gtin_check_digit(body: str) -> int:
-    """GS1 mod-10: weights 3,1,3,1... from the rightmost digit of the body."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
-
-
-def is_valid_gtin(text: str) -> bool:
-    """True for a GTIN-8/12/13/14 whose last digit is the right check digit."""
-    return (text.isdigit() and len(text) in (8, 12, 13, 14)
-            and gtin_check_digit(text[:-1]) == int(text[-1]))
 
 
 @dataclass(frozen=True, slots=True)
