@@ -1,13 +1,16 @@
 """Receivables: open items and aging as of any date.
 
-Aging is computed in the database with one GROUP BY over the open invoices, so it stays fast over a
-million open items: the bucket is a CASE on the due date against the as-of date.
+Aging is computed in the database, so it stays fast over a million open items: one GROUP BY per
+bucket over a due-date range, glued with UNION ALL. Each range is a seek into the covering index
+``ix_invoices_aging`` (customer, due date, issue date, open amount), so no row is read twice, the
+table is never visited and no sort is needed; a single GROUP BY on (customer, CASE bucket) has to
+sort every open item instead, several times slower.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, literal_column, select, union_all
 from sqlalchemy.engine import Connection
 
 from o2c.receivables.aging import BUCKETS
@@ -27,6 +30,23 @@ def _bucket_expression(as_of: date):
         else_=literal("90+"))
 
 
+def _bucket_ranges(as_of: date) -> list[tuple[str, date | None, date | None]]:
+    """Each bucket as due dates [from, until): the same boundaries as ``_bucket_expression``."""
+    d30, d60, d90 = (as_of - timedelta(days=n) for n in (30, 60, 90))
+    return [("current", as_of, None), ("1-30", d30, as_of), ("31-60", d60, d30), ("61-90", d90, d60),
+            ("90+", None, d90)]
+
+
+def _due_between(since: date | None, until: date | None) -> list:
+    """Due date in [since, until); an open end is no condition at all."""
+    conditions = []
+    if since is not None:
+        conditions.append(inv.c.due_date >= since)
+    if until is not None:
+        conditions.append(inv.c.due_date < until)
+    return conditions
+
+
 def open_items(conn: Connection, customer_id: str | None = None) -> list[dict]:
     query = (select(inv.c.invoice_number, inv.c.customer_id, inv.c.issue_date, inv.c.due_date, inv.c.currency,
                     inv.c.total_minor, inv.c.open_minor, inv.c.po_number, inv.c.kind)
@@ -41,13 +61,15 @@ def aging(conn: Connection, as_of: date) -> dict[str, dict[str, int]]:
 
     Payments are already reflected in ``open_minor`` (an as-of date in the past shows today's open
     amounts bucketed as they were then, which is what a collector asks for)."""
-    bucket = _bucket_expression(as_of).label("bucket")
-    query = (select(inv.c.customer_id, bucket, func.sum(inv.c.open_minor))
-             .where(inv.c.open_minor != 0, inv.c.issue_date <= as_of)
-             .group_by(inv.c.customer_id, bucket))
+    parts = []
+    for index, (_name, since, until) in enumerate(_bucket_ranges(as_of)):
+        parts.append(select(inv.c.customer_id, literal_column(str(index)).label("bucket"), func.sum(inv.c.open_minor))
+                     .where(inv.c.open_minor != 0, inv.c.issue_date <= as_of, *_due_between(since, until))
+                     .group_by(inv.c.customer_id))
+    query = union_all(*parts)
     result: dict[str, dict[str, int]] = {}
-    for customer_id, name, total in conn.execute(query):
-        result.setdefault(customer_id, {b: 0 for b in BUCKETS})[name] = int(total)
+    for customer_id, index, total in conn.execute(query):
+        result.setdefault(customer_id, {b: 0 for b in BUCKETS})[BUCKETS[int(index)]] += int(total)
     return dict(sorted(result.items()))
 
 
