@@ -156,6 +156,7 @@ class CreditPosition:
     on_hold: bool = False
     past_due: Decimal = Decimal("0")
     oldest_past_due_days: int = 0
+    hold_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -586,7 +587,7 @@ def credit_hold(draft: Draft, facts: Facts, policy: Policy) -> list[Issue]:
         return []
     name = facts.customer.customer_id
     if credit.on_hold:
-        reason = "is on credit hold"
+        reason = "is on credit hold" + (f" ({'; '.join(credit.hold_reasons)})" if credit.hold_reasons else "")
     elif credit.credit_limit is not None and credit.past_due > credit.credit_limit:
         reason = (f"is over its credit limit: past-due balance {_money(credit.past_due)} exceeds the limit "
                   f"{_money(credit.credit_limit)}")

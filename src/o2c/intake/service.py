@@ -37,6 +37,7 @@ from o2c.intake.rules import (CreditPosition, Draft, Facts, Issue, Policy, Prior
 from o2c.intake.snapshot import master_index
 from o2c.storage import schema as t
 from o2c.intake import edi_out
+from o2c.receivables.credit import is_on_hold
 from o2c.storage.uow import UnitOfWork
 
 STATUSES = ("created", "exception", "duplicate", "rejected")
@@ -164,9 +165,11 @@ def _customer_and_credit(conn: Connection, customer_id: str | None, as_of: date)
         select(func.coalesce(func.sum(inv.c.open_minor), 0), func.min(inv.c.due_date))
         .where(inv.c.customer_id == customer.customer_id, inv.c.status == "open", inv.c.open_minor > 0,
                inv.c.due_date < as_of)).one()
-    credit = CreditPosition(credit_limit=customer.credit_limit, on_hold=bool(row["on_hold"]),
+    on_hold, reasons = is_on_hold(conn, customer.customer_id)
+    credit = CreditPosition(credit_limit=customer.credit_limit, on_hold=on_hold,
                             past_due=from_minor(int(past_due_minor)),
-                            oldest_past_due_days=(as_of - oldest).days if oldest else 0)
+                            oldest_past_due_days=(as_of - oldest).days if oldest else 0,
+                            hold_reasons=tuple(reasons))
     return customer, credit
 
 
