@@ -85,3 +85,18 @@ def test_payment_recorded_by_hand(db_url, tmp_path):
     wrong = run("payment", "record", "--customer", "C-1", "--amount", "10.00", "--invoice", "INV-200",
                 "--date", "2026-11-20", db=db_url)
     assert wrong.returncode == 1 and "C-2" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_a_banks_own_lockbox_headers_are_read_through_the_configured_column_map(db_url, tmp_path):
+    master = write_master(tmp_path / "master")
+    assert run("load", str(master), db=db_url).returncode == 0
+    (tmp_path / "o2c.toml").write_text('[cash.lockbox_columns]\n"Remit Doc" = "invoice_number"\n')
+    (tmp_path / "odd.csv").write_text("Check Number,Check Amount,Remitter Name,Remit Doc,Deposit Date\n"
+                                      "8001,1000.00,ALDER CREEK HOSP,INV-101,2026-11-18\n")
+    result = subprocess.run([*O2C, "cash", "import", "odd.csv", "--json"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=300,
+                            env={**os.environ, "O2C_DATABASE_URL": db_url, "O2C_CONFIG": str(tmp_path / "o2c.toml")})
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["status"] == "partial"     # a part payment of INV-101, known only from the mapped column
+    assert line["applications"] == [{"invoice_number": "INV-101", "amount": "1000.00"}]

@@ -325,11 +325,32 @@ def import_payments(uow: UnitOfWork, data: bytes, filename: str, payments: Seque
     return outcomes
 
 
+def cash_settings(settings: dict) -> tuple[MatchConfig, dict]:
+    """Matcher tuning and bank-file reading options from the company configuration's ``[cash]``
+    table: ``[cash.matching]`` overrides ``MatchConfig`` fields (thresholds, strategy order),
+    ``lockbox_columns`` maps a bank's unrecognised lockbox headers to fields, ``lockbox_date_format``
+    reads its dates. Unknown matching keys are refused rather than silently ignored."""
+    cash = settings.get("cash") or {}
+    fields = set(MatchConfig.__dataclass_fields__)
+    tuning = cash.get("matching") or {}
+    unknown = sorted(set(tuning) - fields)
+    if unknown:
+        from o2c.kernel.errors import O2CError
+        raise O2CError(f"configuration [cash.matching]: unknown setting(s) {', '.join(unknown)}", code="config")
+    values = {k: tuple(v) if isinstance(v, list) else Decimal(str(v)) if k == "discount_tolerance" else v
+              for k, v in tuning.items()}
+    reading = {"lockbox_columns": cash.get("lockbox_columns") or None,
+               "lockbox_date_format": cash.get("lockbox_date_format") or None}
+    return MatchConfig(**values), reading
+
+
 def import_bank_file(uow: UnitOfWork, data: bytes, filename: str, *, config: MatchConfig | None = None,
-                     lockbox_columns: dict[str, str] | None = None) -> list[PaymentOutcome]:
+                     lockbox_columns: dict[str, str] | None = None,
+                     lockbox_date_format: str | None = None) -> list[PaymentOutcome]:
     """Parse one bank file and apply its payments; raises ``BankFileError`` (nothing stored) when the
     file is refused. Returns one outcome per incoming payment, in file order."""
-    parsed = parse_bank_file(data, filename, lockbox_columns=lockbox_columns)
+    parsed = parse_bank_file(data, filename, lockbox_columns=lockbox_columns,
+                             lockbox_date_format=lockbox_date_format)
     return import_payments(uow, data, filename, parsed.payments, config=config,
                            extra_audit={"format": parsed.format, "checks": list(parsed.checks),
                                         "skipped": len(parsed.skipped)})

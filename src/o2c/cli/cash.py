@@ -71,14 +71,16 @@ def _read(name: str) -> bytes:
 
 def run_cash_import(args) -> int:
     """One JSON line per payment on stdout (the interchange contract), refusals on stderr."""
-    from o2c.cash.importing import import_bank_file
+    from o2c.cash.importing import cash_settings, import_bank_file
+    from o2c.kernel.config import settings
     ready()
+    config, reading = cash_settings(settings())
     refused, counts = [], Counter()
     for name in args.files:
         try:
             data = _read(name)
             with unit_of_work(args.actor) as uow:
-                outcomes = import_bank_file(uow, data, name)
+                outcomes = import_bank_file(uow, data, name, config=config, **reading)
         except O2CError as err:
             refused.append(name)
             print(f"o2c: refused {err}", file=sys.stderr)
