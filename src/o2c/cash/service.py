@@ -101,13 +101,31 @@ def bulk_insert(conn: Connection, table, rows: Sequence[dict]) -> None:
     names = list(rows[0])
     dialect = conn.dialect
     processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    processors = [_LastValue(f) if f is not None else None for f in processors]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     prep = dialect.identifier_preparer
     sql = (f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(n) for n in names)}) "
            f"VALUES ({', '.join([marker] * len(names))})")
-    params = [tuple(v if f is None or v is None else f(v) for f, v in zip(processors, (r[n] for n in names)))
-              for r in rows]
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(sql, [tuple(_bind(f, r[n]) for f, n in zip(processors, names)) for r in rows])
+
+
+class _LastValue:
+    """A bind processor that remembers its last input: a batch repeats the same timestamp on every
+    row, and converting it once instead of 50,000 times is measurable."""
+
+    __slots__ = ("process", "last_in", "last_out")
+
+    def __init__(self, process):
+        self.process, self.last_in, self.last_out = process, _LastValue, None
+
+    def __call__(self, value):
+        if value is not self.last_in:
+            self.last_in, self.last_out = value, self.process(value)
+        return self.last_out
+
+
+def _bind(process, value):
+    return value if process is None or value is None else process(value)
 
 
 @dataclass
