@@ -25,7 +25,7 @@ from o2c.kernel.errors import Conflict, NotFound
 from o2c.kernel.money import from_minor, round_money, to_minor
 from o2c.ledger import model as ledger
 from o2c.storage import schema as t
-from o2c.storage.uow import UnitOfWork
+from o2c.storage.uow import UnitOfWork, next_event_id
 
 #: rows per IN (...) lookup: well under SQLite's and PostgreSQL's parameter limits
 CHUNK = 500
@@ -245,7 +245,7 @@ def emit_many(uow: UnitOfWork, events: Sequence[tuple[str, str, str, dict]]) -> 
     """Write many outbox events in one statement (what ``uow.emit`` does one at a time)."""
     if not events:
         return
-    rows = [{"event_id": str(uuid.uuid4()), "event_type": kind, "aggregate": aggregate, "aggregate_id": agg_id,
+    rows = [{"event_id": next_event_id(), "event_type": kind, "aggregate": aggregate, "aggregate_id": agg_id,
              "payload": payload, "created_at": uow.now} for kind, aggregate, agg_id, payload in events]
     bulk_insert(uow.conn, t.outbox, rows)
     uow.events.extend(rows)

@@ -60,7 +60,7 @@ def run_edi_outbound(args):
     written = []
     for m in messages:
         payload = m["payload"]
-        path = folder / f"{payload['partner']}-{payload['transaction']}-{m['event_id'][:8]}.x12"
+        path = folder / f"{payload['partner']}-{payload['transaction']}-{m['event_id']}.x12"
         path.write_text(payload["content"])
         written.append({"file": str(path), "transaction": payload["transaction"], "partner": payload["partner"],
                         "document_id": m["aggregate_id"], "po_number": payload.get("po_number")})

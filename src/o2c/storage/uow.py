@@ -7,7 +7,10 @@ entries. Because they share the transaction, a failure anywhere leaves none of t
 """
 from __future__ import annotations
 
-import uuid
+import itertools
+import os
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +21,21 @@ from sqlalchemy.engine import Connection
 from o2c.kernel.dates import utcnow
 from o2c.storage import schema as t
 from o2c.storage.db import get_engine, transaction
+
+
+_event_lock = threading.Lock()
+_last_event_ns = 0
+_event_suffix = itertools.count()
+
+
+def next_event_id() -> str:
+    """Event ids sort in the order events were emitted (a nanosecond clock that never goes backwards,
+    then a per-process suffix), so consumers receive the events of one transaction in order."""
+    global _last_event_ns
+    with _event_lock:
+        _last_event_ns = max(time.time_ns(), _last_event_ns + 1)
+        stamp = _last_event_ns
+    return f"{stamp:020d}-{os.getpid() % 100000:05d}-{next(_event_suffix) % 1000000000:09d}"
 
 
 @dataclass
@@ -38,7 +56,7 @@ class UnitOfWork:
                payload=payload or {}, document_ref=document_ref)
 
     def emit(self, event_type: str, aggregate: str, aggregate_id: str, payload: dict) -> str:
-        event_id = str(uuid.uuid4())
+        event_id = next_event_id()
         row = {"event_id": event_id, "event_type": event_type, "aggregate": aggregate,
                "aggregate_id": aggregate_id, "payload": payload, "created_at": self.now}
         self.conn.execute(insert(t.outbox).values(**row))
