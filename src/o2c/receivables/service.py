@@ -1,16 +1,17 @@
 """Receivables: open items and aging as of any date.
 
-Aging is computed in the database, so it stays fast over a million open items: one GROUP BY per
-bucket over a due-date range, glued with UNION ALL. Each range is a seek into the covering index
-``ix_invoices_aging`` (customer, due date, issue date, open amount), so no row is read twice, the
-table is never visited and no sort is needed; a single GROUP BY on (customer, CASE bucket) has to
-sort every open item instead, several times slower.
+Aging is computed in the database, so it stays fast over a million open items. For each customer
+and bucket it sums one due-date range of the covering index ``ix_invoices_aging`` (customer, due date,
+issue date, open amount): every invoice is read exactly once, by a seek, without a sort or a per-row
+CASE, which keeps aging within a small factor of a bare per-customer sum. Fully paid invoices add zero
+and need no filter; the issue-date filter is applied only when some invoice was issued after the
+as-of date (one look at ``ix_invoices_issue_date`` tells).
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, literal, literal_column, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from o2c.receivables.aging import BUCKETS
@@ -19,19 +20,9 @@ from o2c.storage import schema as t
 inv = t.invoices
 
 
-def _bucket_expression(as_of: date):
-    """The aging bucket of an invoice as SQL: comparisons against precomputed dates use the index and
-    avoid date arithmetic that differs between SQLite and PostgreSQL."""
-    return case(
-        (inv.c.due_date >= as_of, literal("current")),
-        (inv.c.due_date >= as_of - timedelta(days=30), literal("1-30")),
-        (inv.c.due_date >= as_of - timedelta(days=60), literal("31-60")),
-        (inv.c.due_date >= as_of - timedelta(days=90), literal("61-90")),
-        else_=literal("90+"))
-
-
 def _bucket_ranges(as_of: date) -> list[tuple[str, date | None, date | None]]:
-    """Each bucket as due dates [from, until): the same boundaries as ``_bucket_expression``."""
+    """Each bucket as due dates [from, until), the boundaries of ``aging.bucket_for``: current is not yet
+    due, then 1-30, 31-60, 61-90 and 90+ days past due."""
     d30, d60, d90 = (as_of - timedelta(days=n) for n in (30, 60, 90))
     return [("current", as_of, None), ("1-30", d30, as_of), ("31-60", d60, d30), ("61-90", d90, d60),
             ("90+", None, d90)]
@@ -60,17 +51,24 @@ def aging(conn: Connection, as_of: date) -> dict[str, dict[str, int]]:
     """Open amount (minor units) per customer and bucket, for invoices issued on or before ``as_of``.
 
     Payments are already reflected in ``open_minor`` (an as-of date in the past shows today's open
-    amounts bucketed as they were then, which is what a collector asks for)."""
-    parts = []
-    for index, (_name, since, until) in enumerate(_bucket_ranges(as_of)):
-        parts.append(select(inv.c.customer_id, literal_column(str(index)).label("bucket"), func.sum(inv.c.open_minor))
-                     .where(inv.c.open_minor != 0, inv.c.issue_date <= as_of, *_due_between(since, until))
-                     .group_by(inv.c.customer_id))
-    query = union_all(*parts)
+    amounts bucketed as they were then, which is what a collector asks for). Customers whose open
+    items net to zero in every bucket are left out.
+    """
+    issued_later = conn.execute(select(func.max(inv.c.issue_date))).scalar()
+    issued_later = issued_later is not None and issued_later > as_of
+    c = t.customers
+    columns = []
+    for _name, since, until in _bucket_ranges(as_of):
+        conditions = [inv.c.customer_id == c.c.customer_id, *_due_between(since, until)]
+        if issued_later:
+            conditions.append(inv.c.issue_date <= as_of)
+        columns.append(select(func.sum(inv.c.open_minor)).where(*conditions).scalar_subquery())
     result: dict[str, dict[str, int]] = {}
-    for customer_id, index, total in conn.execute(query):
-        result.setdefault(customer_id, {b: 0 for b in BUCKETS})[BUCKETS[int(index)]] += int(total)
-    return dict(sorted(result.items()))
+    for customer_id, *totals in conn.execute(select(c.c.customer_id, *columns).order_by(c.c.customer_id)):
+        amounts = [int(v or 0) for v in totals]
+        if any(amounts):
+            result[customer_id] = dict(zip(BUCKETS, amounts))
+    return result
 
 
 def aging_totals(by_customer: dict[str, dict[str, int]]) -> dict[str, int]:

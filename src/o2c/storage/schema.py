@@ -284,6 +284,7 @@ invoices = Table(
     Column("reason_code", String(40)),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_invoices_open", "status", "due_date"),
+    Index("ix_invoices_issue_date", "issue_date"),
 )
 
 invoice_lines = Table(
