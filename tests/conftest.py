@@ -40,85 +40,23 @@ def corpus_dir(shared_dir: Path) -> Path:
 
 
 # --- databases -----------------------------------------------------------------------------------
-# Every database test runs on a fresh database of each engine. Migrating is done once per session into
-# a template (a SQLite file, a PostgreSQL template database); each test gets a cheap copy of it.
-
-import shutil
-import uuid
-
-PG_ADMIN_URL = os.environ.get("O2C_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-def _pg_admin():
-    from sqlalchemy import create_engine
-    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-
-
-def _pg_url(name: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def postgres_available() -> bool:
-    try:
-        with _pg_admin().connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return True
-    except Exception:
-        return False
+from tests.dbtools import ENGINES, fresh_copy, make_pg_template, make_sqlite_template  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
-    from o2c.storage.db import dispose_engines
-    from o2c.storage.migrate import migrate
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate(f"sqlite:///{path}")
-    dispose_engines()
-    return path
+    return make_sqlite_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="session")
 def postgres_template():
-    if not postgres_available():
-        if os.environ.get("O2C_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is required (O2C_REQUIRE_POSTGRES) but {PG_ADMIN_URL} is not reachable")
-        pytest.skip("PostgreSQL is not reachable")
-    from o2c.storage.db import dispose_engines
-    from o2c.storage.migrate import migrate
-    name = f"o2c_tpl_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    migrate(_pg_url(name))
-    dispose_engines()
-    yield name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from make_pg_template("o2c_tpl")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def db_url(request, tmp_path, monkeypatch):
     """A fresh, migrated database of each engine; ``O2C_DATABASE_URL`` points at it for the test."""
-    from o2c.storage.db import dispose_engines
-    if request.param == "sqlite":
-        path = tmp_path / "o2c.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-        monkeypatch.setenv("O2C_DATABASE_URL", url)
-        yield url
-        dispose_engines()
-        return
-    template = request.getfixturevalue("postgres_template")
-    name = f"o2c_t_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    url = _pg_url(name)
-    monkeypatch.setenv("O2C_DATABASE_URL", url)
-    yield url
-    dispose_engines()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_copy(request, tmp_path, monkeypatch, "sqlite_template", "postgres_template")
 
 
 @pytest.fixture

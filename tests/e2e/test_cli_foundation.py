@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 O2C = [sys.executable, "-m", "o2c"]
 

@@ -3,7 +3,7 @@ import multiprocessing
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 
 from o2c.audit.service import verify
 from o2c.masterdata.service import load_master_data

@@ -6,14 +6,11 @@ tests prove intake and validation, not reading; one test runs the real pipeline 
 """
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from copy import deepcopy
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from o2c.intake import queue
 from o2c.intake.service import ingest_document
@@ -21,11 +18,9 @@ from o2c.intake.snapshot import master_index
 from o2c.kernel.errors import Conflict
 from o2c.masterdata.service import load_master_data
 from o2c.storage import schema as t
-from o2c.storage.db import dispose_engines
-from o2c.storage.migrate import migrate
 from o2c.storage.uow import unit_of_work
+from tests.dbtools import ENGINES, fresh_copy, make_pg_template, make_sqlite_template
 
-PG_ADMIN = os.environ.get("O2C_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 MASTER = {
     "customers.csv": """customer_id,name,kind,gpo_id,email,phone,payment_terms,credit_limit,currency,edi_id,tax_rate
@@ -78,66 +73,27 @@ def _write_master(folder: Path) -> Path:
     return folder
 
 
-def _prepare(url: str, master: Path) -> None:
-    migrate(url)
+def _load(url: str, master: Path) -> None:
     with unit_of_work("test", url=url) as uow:
         load_master_data(uow, master)
-    dispose_engines()
-
-
-def _pg_reachable() -> bool:
-    try:
-        with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return True
-    except Exception:
-        return False
 
 
 @pytest.fixture(scope="module")
 def sqlite_loaded(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ingest")
-    path = folder / "template.db"
-    _prepare(f"sqlite:///{path}", _write_master(folder / "master"))
-    return path
+    return make_sqlite_template(folder, lambda url: _load(url, _write_master(folder / "master")))
 
 
 @pytest.fixture(scope="module")
 def postgres_loaded(tmp_path_factory):
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL is not reachable")
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"o2c_ingest_tpl_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    _prepare(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, _write_master(tmp_path_factory.mktemp("pg") / "master"))
-    yield name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    master = _write_master(tmp_path_factory.mktemp("pg") / "master")
+    yield from make_pg_template("o2c_ingest_tpl", lambda url: _load(url, master))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def db(request, tmp_path, monkeypatch):
     """A fresh copy of a migrated database holding the master data above."""
-    if request.param == "sqlite":
-        path = tmp_path / "o2c.db"
-        shutil.copy(request.getfixturevalue("sqlite_loaded"), path)
-        url = f"sqlite:///{path}"
-        monkeypatch.setenv("O2C_DATABASE_URL", url)
-        yield url
-        dispose_engines()
-        return
-    template = request.getfixturevalue("postgres_loaded")
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"o2c_ingest_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    monkeypatch.setenv("O2C_DATABASE_URL", url)
-    yield url
-    dispose_engines()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_copy(request, tmp_path, monkeypatch, "sqlite_loaded", "postgres_loaded")
 
 
 # ------------------------------------------------------------------ documents, as extraction would read them

@@ -33,6 +33,7 @@ from typing import Callable
 from sqlalchemy import insert, text
 
 from o2c.storage import schema as t
+from o2c.cash.bench import _made_up_word  # one generator of customer-like names for both benches
 
 Progress = Callable[[str], None]
 AS_OF = date(2026, 11, 20)
@@ -180,20 +181,8 @@ _WORDS = ["Mercy", "Summit", "Lake", "River", "Cedar", "Pine", "Harbor", "Maple"
 _KINDS = ["General Hospital", "Medical Center", "Surgery Center", "Orthopedic Clinic", "Health System"]
 
 
-def _syllables(i: int) -> str:
-    """A distinct made-up word per number, so generated customers are told apart as real ones are."""
-    consonants, vowels, out = "BCDFGHKLMNPRSTVZ", "AEIOU", ""
-    while True:
-        i, c = divmod(i, len(consonants))
-        i, v = divmod(i, len(vowels))
-        out += consonants[c] + vowels[v]
-        if i == 0:
-            return (out + "TON").capitalize()
-        i -= 1
-
-
 def seed_customers(conn, n: int, rng: random.Random) -> list[tuple[str, str]]:
-    rows = [{"customer_id": f"C{i:05d}", "name": f"{rng.choice(_WORDS)} {_syllables(i)} {rng.choice(_KINDS)}",
+    rows = [{"customer_id": f"C{i:05d}", "name": f"{rng.choice(_WORDS)} {_made_up_word(i)} {rng.choice(_KINDS)}",
              "kind": "hospital", "payment_terms": rng.choice(["NET30", "2/10 NET30"]), "currency": "USD",
              "tax_rate": Decimal(0), "on_hold": False, "attributes": {}} for i in range(n)]
     conn.execute(insert(t.customers), rows)

@@ -6,7 +6,6 @@ Amounts are exact ``Decimal`` values; no float ever enters.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -36,25 +35,25 @@ class Terms:
         return self.discount_percent > 0 and self.discount_days > 0
 
 
-_TERMS_DISCOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*%?\s*/\s*(\d+)")
-_TERMS_NET = re.compile(r"NET\s*(\d+)", re.IGNORECASE)
 
 
 def parse_terms(text: str | None) -> Terms:
-    """Read terms as customers' master data writes them (``NET30``, ``2/10 NET30``, ``1.5/15 net 45``).
+    """Read terms as customers' master data writes them (``NET30``, ``2/10 NET30``, ``1.5/15 net 45``),
+    with the billing parser (``o2c.billing.terms``).
 
     Unknown text yields no discount rather than an error: a missing discount only makes the matcher
     more careful, while an invented one would settle invoices that are still owed.
     """
+    from o2c.billing.terms import PaymentTerms
+    from o2c.kernel.errors import InvalidValue
     if not text:
         return Terms()
-    net = _TERMS_NET.search(text)
-    disc = _TERMS_DISCOUNT.search(text)
-    return Terms(
-        net_days=int(net.group(1)) if net else None,
-        discount_percent=Decimal(disc.group(1)) if disc else ZERO,
-        discount_days=int(disc.group(2)) if disc else 0,
-    )
+    try:
+        terms = PaymentTerms.parse(text)
+    except InvalidValue:
+        return Terms()
+    return Terms(net_days=terms.net_days, discount_percent=terms.discount_percent or ZERO,
+                 discount_days=terms.discount_days or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import and_, func, insert, or_, select, update

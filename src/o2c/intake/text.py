@@ -43,9 +43,8 @@ class Word:
         return (self.y0 + self.y1) / 2
 
 
-@dataclass
-class Line:
-    """Words sharing a baseline band, left to right."""
+class WordRun:
+    """Geometry of a run of words (a line, a phrase): the box around them and their text."""
 
     words: list[Word]
 
@@ -72,6 +71,13 @@ class Line:
     @property
     def height(self) -> float:
         return median(w.height for w in self.words)
+
+
+@dataclass
+class Line(WordRun):
+    """Words sharing a baseline band, left to right."""
+
+    words: list[Word]
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:

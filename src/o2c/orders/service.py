@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from o2c.inventory.model import CUSTOMER, PATIENT, pick
-from o2c.inventory.service import available_lots, move_stock, release, reserve
+from o2c.inventory.service import available_lots, move_stock, reserve
 from o2c.kernel.config import settings
 from o2c.kernel.errors import Conflict, NotFound, Problem, ValidationFailed
 from o2c.kernel.money import round_money, to_minor

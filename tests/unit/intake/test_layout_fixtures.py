@@ -57,7 +57,7 @@ def html_pdf(html: str) -> bytes:
 def text_image(lines: list[str], size=(1275, 700), font_size: int = 34, angle: float = 0.0, fmt: str = "PNG",
                frames: int = 1) -> bytes:
     """Draw lines of text (150 dpi letter width) with a TrueType font, optionally rotated."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     font = _font(font_size)
     images = []

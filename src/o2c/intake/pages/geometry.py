@@ -10,42 +10,18 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from o2c.intake.text import Line, TextDocument, Word
+from o2c.intake.text import Line, TextDocument, Word, WordRun
 
 #: a gap wider than this many line heights separates two phrases.
 PHRASE_GAP = 0.85
 
 
 @dataclass
-class Segment:
+class Segment(WordRun):
     words: list[Word]
     page: int
     line_index: int
     used: bool = field(default=False, compare=False)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-    @property
-    def x0(self) -> float:
-        return min(w.x0 for w in self.words)
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def y0(self) -> float:
-        return min(w.y0 for w in self.words)
-
-    @property
-    def y1(self) -> float:
-        return max(w.y1 for w in self.words)
-
-    @property
-    def height(self) -> float:
-        return median(w.height for w in self.words)
 
     @property
     def confidence(self) -> float:

@@ -244,7 +244,6 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
     Lines that start no row join the row whose first line is vertically nearest (ties go up), so
     descriptions wrapped above a vertically centred row land in the right row."""
     lh = layout.line_height
-    left = min(c.x0 for c in cols) - 3 * lh
     entries: list[tuple[dict, float, float, bool]] = []  # cells, y0, y1, starts
     stop = len(layout.lines)
     prev_y1 = None
