@@ -256,7 +256,7 @@ def estimate_skew(im, max_angle: float = 4.0, step: float = 0.25) -> float:
     for k in range(-steps, steps + 1):
         a = k * step
         rot = thumb.rotate(a, resample=Image.NEAREST, expand=False, fillcolor=0)
-        prof = list(rot.resize((1, rot.height), Image.BOX).getdata())
+        prof = list(rot.resize((1, rot.height), Image.BOX).convert("L").tobytes())  # one byte per row
         score = _profile_sharpness(prof)
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and abs(a) < abs(best_angle)):
             best_angle, best_score = a, score
