@@ -305,36 +305,138 @@ def _score_with(scorer: Path, out: Path, truth: Path) -> tuple[str, dict]:
         return buffer.getvalue(), json.loads(report_path.read_text(encoding="utf-8"))
 
 
-def outcome_figures(results: list[dict], truth_dir: Path) -> dict:
-    """Status figures o2c cares about beyond extraction accuracy: how much goes straight through, and
-    how much went through that should not have (the costly error)."""
-    truths = {}
-    for path in truth_dir.glob("*.json"):
-        if not path.name.startswith("_"):
-            truths[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-    created = wrong_clean = should_stop = right = 0
-    per_family: dict[str, list[int]] = {}
-    for result in results:
-        truth = truths.get(Path(result["source"]).name.split(".")[0])
-        created += result["status"] == "created"
-        if truth is None:
-            continue
-        ok = result["status"] == truth["expect_status"]
-        right += ok
-        tally = per_family.setdefault(truth.get("family", "other"), [0, 0])
-        tally[0] += ok
-        tally[1] += 1
-        if truth["expect_status"] != "created":
-            should_stop += 1
-            wrong_clean += result["status"] == "created"
-    scored = sum(t[1] for t in per_family.values())
-    return {"documents": len(results), "straight_through_rate": created / len(results) if results else 0.0,
-            "wrong_clean_rate": wrong_clean / should_stop if should_stop else 0.0,
-            "status_accuracy": right / scored if scored else None,
-            "status_by_family": {f: t[0] / t[1] for f, t in sorted(per_family.items())}}
+class _Acquisitions:
+    """Records every page document intake acquires while a bench runs, so page timings (and the page
+    images, for the tesseract baseline) come from the real ingest rather than from a second read."""
+
+    def __init__(self):
+        self.documents: list = []
+
+    def __enter__(self):
+        from o2c.intake import text
+        self._module, self._original = text, text.acquire
+
+        def recording(data, filename):
+            document = self._original(data, filename)
+            self.documents.append(document)
+            return document
+
+        text.acquire = recording
+        return self
+
+    def __exit__(self, *exc):
+        self._module.acquire = self._original
+
+    def take(self) -> list:
+        taken, self.documents = self.documents, []
+        return taken
+
+
+def _one_core():
+    """OCR timings are compared on one core: tesseract's OpenMP threads would otherwise make both
+    sides depend on the machine."""
+    import os
+    from contextlib import contextmanager
+
+    @contextmanager
+    def limited():
+        before = os.environ.get("OMP_THREAD_LIMIT")
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("OMP_THREAD_LIMIT", None)
+            else:
+                os.environ["OMP_THREAD_LIMIT"] = before
+    return limited()
+
+
+def _tesseract_alone(image) -> float:
+    """Seconds for one plain tesseract run on the page image as intake rendered it: the baseline a
+    scanned page's acquisition time is judged against."""
+    import pytesseract
+    began = time.perf_counter()
+    pytesseract.image_to_data(image, output_type=pytesseract.Output.DICT)
+    return time.perf_counter() - began
+
+
+def ocr_pages(documents: list) -> list[dict]:
+    """Per OCR'd page: our acquisition time (render/prepare + OCR + any retry) and tesseract alone."""
+    pages = []
+    for document in documents:
+        for page in document.pages:
+            if not page.ocr:
+                continue
+            images = document.images or []
+            image = images[page.number - 1] if page.number - 1 < len(images) else None
+            pages.append({"ours": page.seconds or page.ocr_seconds, "ocr": page.ocr_seconds,
+                          "tesseract": _tesseract_alone(image) if image is not None else None})
+    return pages
+
+
+def _family(entry: dict, truth: dict | None, pages: list) -> str:
+    """The truth's family; without truth, a guess from how the document was read."""
+    if truth and truth.get("family"):
+        return truth["family"]
+    if pages:
+        return "scan"
+    suffix = Path(entry["file"]).suffix.lower()
+    return {".edi": "edi", ".eml": "email", ".txt": "sms", ".pdf": "pdf"}.get(suffix, "other")
+
+
+def _ingest_corpus(corpus: Path, entries: list[dict], truths: dict, url: str, out: Path):
+    """Ingest in manifest order, timing each document; progress goes to stderr."""
+    from o2c.intake.scoring import stem_of
+    results, timings = {}, []
+    with _Acquisitions() as seen, out.open("w", encoding="utf-8") as handle:
+        for number, entry in enumerate(entries, start=1):
+            stem = entry.get("stem") or stem_of(entry["file"])
+            began = time.perf_counter()
+            result = ingest_file(str(corpus / entry["file"]), channel=entry.get("channel"), sender=entry.get("from"),
+                                 received_at=entry.get("received_at"), actor="bench", url=url)
+            seconds = time.perf_counter() - began
+            pages = ocr_pages(seen.take())
+            result["source"] = entry["file"]
+            results[stem] = result
+            handle.write(json.dumps(result, default=str, ensure_ascii=False) + "\n")
+            timings.append({"stem": stem, "family": _family(entry, truths.get(stem), pages), "seconds": seconds,
+                            "pages": pages})
+            _progress(number, len(entries), entry, result, seconds, pages)
+    return results, timings
+
+
+def _progress(number: int, total: int, entry: dict, result: dict, seconds: float, pages: list) -> None:
+    codes = ",".join(e["code"] for e in result["exceptions"]) if result["status"] != "created" else ""
+    ratio = ""
+    if pages and all(p["tesseract"] for p in pages):
+        ratio = f" ocr {sum(p['ours'] for p in pages) / sum(p['tesseract'] for p in pages):.2f}x tesseract"
+    print(f"[{number:>3}/{total}] {entry['file']} {result['status']} {result.get('order_id') or codes} "
+          f"{seconds:.2f}s{ratio}", file=sys.stderr, flush=True)
+
+
+def bench_summary(results: dict, timings: list[dict], truths: dict) -> dict:
+    """Every figure of a bench run: scores overall, per family, for text vs OCR'd documents, timing,
+    and the issue's targets."""
+    from o2c.intake.scoring import check_targets, score_outputs, timing_figures
+    summary = {"timing": timing_figures(timings)}
+    if truths:
+        summary.update(score_outputs(results, truths))
+        ocr = {t["stem"] for t in timings if t["pages"]}
+        summary["groups"] = {
+            "text": _group(score_outputs(results, {s: t for s, t in truths.items() if s not in ocr})),
+            "ocr": _group(score_outputs(results, {s: t for s, t in truths.items() if s in ocr}))}
+    summary["targets"] = check_targets(summary)
+    return summary
+
+
+def _group(report: dict) -> dict:
+    return {k: report[k] for k in ("documents", "line_precision", "line_recall", "line_f1", "header_acc")} \
+        if report["documents"] else {"documents": 0}
 
 
 def run_bench_extraction(args):
+    from o2c.intake.scoring import load_truths
     from o2c.masterdata.service import load_master_data
     from o2c.storage.db import dispose_engines
     from o2c.storage.migrate import migrate
@@ -344,40 +446,100 @@ def run_bench_extraction(args):
     if not manifest_path.is_file() or not (corpus / "master").is_dir():
         raise UsageError(f"o2c bench extraction: {corpus} needs master/ and manifest.json")
     entries = json.loads(manifest_path.read_text(encoding="utf-8")).get("documents", [])
-    with tempfile.TemporaryDirectory(prefix="o2c-bench-") as scratch:
+    truth_dir = corpus / "truth"
+    truths = load_truths(truth_dir) if truth_dir.is_dir() else {}
+    with tempfile.TemporaryDirectory(prefix="o2c-bench-") as scratch, _one_core():
         url = f"sqlite:///{Path(scratch) / 'bench.db'}"
         migrate(url)
         with unit_of_work("bench", url=url) as uow:
             load_master_data(uow, corpus / "master")
         out = Path(args.out) if args.out else Path(scratch) / "ingest.jsonl"
-        results, started = [], time.perf_counter()
-        with out.open("w", encoding="utf-8") as handle:
-            for number, entry in enumerate(entries, start=1):
-                began = time.perf_counter()
-                result = ingest_file(str(corpus / entry["file"]), channel=entry.get("channel"),
-                                     sender=entry.get("from"), received_at=entry.get("received_at"),
-                                     actor="bench", url=url)
-                result["source"] = entry["file"]
-                results.append(result)
-                handle.write(json.dumps(result, default=str, ensure_ascii=False) + "\n")
-                codes = ",".join(e["code"] for e in result["exceptions"]) if result["status"] != "created" else ""
-                print(f"[{number:>3}/{len(entries)}] {entry['file']} {result['status']} "
-                      f"{result.get('order_id') or codes} {time.perf_counter() - began:.2f}s", file=sys.stderr)
-        elapsed = time.perf_counter() - started
-        figures = outcome_figures(results, corpus / "truth") if (corpus / "truth").is_dir() else {}
-        figures["seconds_per_document"] = elapsed / len(results) if results else 0.0
-        scorer = _find_scorer(corpus)
-        text, report = ("", {})
-        if scorer is not None and (corpus / "truth").is_dir():
-            text, report = _score_with(scorer, out, corpus / "truth")
+        results, timings = _ingest_corpus(corpus, entries, truths, url, out)
         dispose_engines()
-    summary = {**figures, "scorer": report and {k: report[k] for k in ("line_f1", "header_acc", "status_acc",
-                                                                        "matched_line_acc", "families")}}
-    lines = [text.rstrip()] if text else ["(score_extraction.py not found: extraction accuracy not scored)"]
-    lines.append(f"time per document: {figures['seconds_per_document']:.2f} s   "
-                 f"straight-through: {figures.get('straight_through_rate', 0):.3f}   "
-                 f"wrong-clean: {figures.get('wrong_clean_rate', 0):.3f}   "
-                 f"status accuracy: {figures.get('status_accuracy') or 0:.3f}")
-    lines.append("status by family: " + ", ".join(f"{f}={v:.3f}" for f, v in figures.get("status_by_family", {}).items()))
-    emit(args, summary, "\n".join(lines))
+        summary = bench_summary(results, timings, truths)
+        scorer = _find_scorer(corpus)
+        text = ""
+        if scorer is not None and truths:
+            text, report = _score_with(scorer, out, truth_dir)
+            summary["external_scorer"] = {"path": str(scorer), **report}
+            summary["agreement"] = agreement(summary, report)
+    summary["per_document_timing"] = timings
+    emit(args, summary, render_bench(summary, text))
     return 0
+
+
+#: figures both scorers report; the bench must agree with the acceptance scorer on each.
+SHARED_FIGURES = ("line_precision", "line_recall", "line_f1", "header_acc", "status_acc", "reason_acc")
+SHARED_FAMILY_FIGURES = ("docs", "header_acc", "line_precision", "line_recall", "line_f1", "status_acc", "missing")
+
+
+def agreement(ours: dict, theirs: dict) -> list[str]:
+    """Where our scoring and the acceptance scorer differ (empty when they agree)."""
+    differences = []
+
+    def compare(label, a, b):
+        if (a is None) != (b is None) or (a is not None and abs(float(a) - float(b)) > 1e-9):
+            differences.append(f"{label}: ours {a} theirs {b}")
+
+    for key in SHARED_FIGURES:
+        compare(key, ours.get(key), theirs.get(key))
+    for attr, value in (theirs.get("matched_line_acc") or {}).items():
+        compare(f"{attr} accuracy", ours["matched_line_acc"].get(attr), value)
+    for field_name, value in (theirs.get("fields") or {}).items():
+        compare(f"field {field_name}", ours["fields"].get(field_name), value)
+    for family, figures in (theirs.get("families") or {}).items():
+        mine = ours.get("families", {}).get(family, {})
+        for key in SHARED_FAMILY_FIGURES:
+            compare(f"{family} {key}", mine.get(key), figures.get(key))
+    return differences
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def render_bench(summary: dict, external_text: str = "") -> str:
+    """The compact human report: per-family table, headline figures, then targets with marks."""
+    lines = []
+    if "families" in summary:
+        lines += _family_table(summary)
+        attrs = summary["matched_line_acc"]
+        lines.append(f"documents {summary['documents']}  missing {summary['missing']}  header {_fmt(summary['header_acc'])}"
+                     f"  lines P/R/F1 {_fmt(summary['line_precision'])}/{_fmt(summary['line_recall'])}/"
+                     f"{_fmt(summary['line_f1'])}  status {_fmt(summary['status_acc'])}"
+                     f"  reasons {_fmt(summary['reason_acc'])}")
+        lines.append("matched lines: " + "  ".join(f"{a} {_fmt(v)}" for a, v in attrs.items())
+                     + "   invented: " + "  ".join(f"{f} {c[0]}/{c[1]}" for f, c in summary["invented_counts"].items()))
+        lines.append(f"straight through {summary['straight_through_counts'][0]}/{summary['straight_through_counts'][1]}"
+                     f"   created but wrong {summary['wrong_clean_counts'][0]}/{summary['wrong_clean_counts'][1]}")
+    else:
+        lines.append("(no truth/: nothing scored)")
+    timing = summary["timing"]
+    lines.append(f"time: median text document {_fmt(timing['median_text_document_seconds'])} s "
+                 f"({timing['text_documents']} docs)   scanned pages {timing['scanned_pages']}, median "
+                 f"{_fmt(timing['median_scanned_page_seconds'], 2)} s, {_fmt(timing['median_ocr_ratio'], 2)}x "
+                 f"tesseract alone (max {_fmt(timing['max_ocr_ratio'], 2)}x)")
+    lines.append("targets:")
+    for check in summary["targets"]:
+        mark = {True: "\u2713", False: "\u2717", None: "-"}[check["met"]]
+        lines.append(f"  {mark} {check['name']:<40} {_fmt(check['value']):>7}  {check['op']} {check['target']}")
+    if external_text:
+        agree = summary.get("agreement") or []
+        lines.append("acceptance scorer (" + ("agrees" if not agree else "DISAGREES: " + "; ".join(agree)) + "):")
+        lines.append(external_text.rstrip())
+    else:
+        lines.append("(acceptance scorer not found: figures above are o2c's own scoring)")
+    return "\n".join(lines)
+
+
+def _family_table(summary: dict) -> list[str]:
+    timing = summary["timing"]["median_seconds_by_family"]
+    rows = [f"{'family':<11}{'docs':>5}{'header':>8}{'line P':>8}{'line R':>8}{'line F1':>8}{'lot':>7}"
+            f"{'serial':>7}{'expiry':>7}{'price':>7}{'status':>8}{'med s':>7}"]
+    for family, fig in summary["families"].items():
+        acc = fig["matched_line_acc"]
+        rows.append(f"{family:<11}{fig['docs']:>5}{_fmt(fig['header_acc']):>8}{_fmt(fig['line_precision']):>8}"
+                    f"{_fmt(fig['line_recall']):>8}{_fmt(fig['line_f1']):>8}{_fmt(acc['lot'], 2):>7}"
+                    f"{_fmt(acc['serial'], 2):>7}{_fmt(acc['expiry'], 2):>7}{_fmt(acc['unit_price'], 2):>7}"
+                    f"{_fmt(fig['status_acc']):>8}{_fmt(timing.get(family), 2):>7}")
+    return rows

@@ -402,3 +402,61 @@ def score_outputs(outputs: dict[str, dict | None], truths: dict[str, dict]) -> d
     order = [f for f in FAMILIES if f in families] + sorted(f for f in families if f not in FAMILIES)
     return {**overall.as_dict(), "families": {f: {"docs": families[f].documents, **families[f].as_dict()} for f in order},
             "per_document": per_document}
+
+
+# ------------------------------------------------------------------ timing and targets
+TEXT_FAMILIES = ("pdf", "email", "sms", "edi")
+
+
+def _median(values: list[float]) -> float | None:
+    from statistics import median
+    return median(values) if values else None
+
+
+def timing_figures(documents: list[dict]) -> dict:
+    """Medians over per-document timings. Each record: family, seconds, and pages - one
+    {"ours", "tesseract"} per OCR'd page. A text document is one that needed no OCR (a case-sheet PDF
+    with a text layer is a text PDF too): those have a time budget of their own, while a scan's cost
+    is judged against what tesseract alone takes on the same page."""
+    by_family: dict[str, list[float]] = defaultdict(list)
+    text_times, ratios, page_seconds = [], [], []
+    for doc in documents:
+        by_family[doc["family"]].append(doc["seconds"])
+        pages = doc.get("pages") or []
+        if not pages:
+            text_times.append(doc["seconds"])
+        for page in pages:
+            page_seconds.append(page["ours"])
+            if page.get("tesseract"):
+                ratios.append(page["ours"] / page["tesseract"])
+    return {"documents": len(documents), "median_seconds_by_family": {f: _median(v) for f, v in by_family.items()},
+            "median_text_document_seconds": _median(text_times), "text_documents": len(text_times),
+            "scanned_pages": len(page_seconds), "median_scanned_page_seconds": _median(page_seconds),
+            "median_ocr_ratio": _median(ratios), "max_ocr_ratio": max(ratios) if ratios else None}
+
+
+#: (name, figure path in the bench summary, comparison, target) from the issue.
+TARGETS = (
+    ("line F1, text documents", ("groups", "text", "line_f1"), ">=", 0.98),
+    ("line F1, scans and photos", ("groups", "ocr", "line_f1"), ">=", 0.93),
+    *((f"line F1, {f}", ("families", f, "line_f1"), ">=", 0.98) for f in TEXT_FAMILIES),
+    ("line F1, scan", ("families", "scan", "line_f1"), ">=", 0.93),
+    ("lot precision", ("attribute_precision", "lot"), ">=", 0.995),
+    ("serial precision", ("attribute_precision", "serial"), ">=", 0.995),
+    ("straight through (of expected)", ("straight_through",), ">=", 0.85),
+    ("clean-looking but wrong (of created)", ("wrong_clean",), "<=", 0.005),
+    ("median s per text document", ("timing", "median_text_document_seconds"), "<=", 0.3),
+    ("median s per scanned page / tesseract", ("timing", "median_ocr_ratio"), "<=", 1.3),
+)
+
+
+def check_targets(summary: dict) -> list[dict]:
+    """Each target with its figure and whether it is met (None when the corpus has nothing to measure)."""
+    checks = []
+    for name, path, op, target in TARGETS:
+        value = summary
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        met = None if value is None else (value >= target if op == ">=" else value <= target)
+        checks.append({"name": name, "value": value, "op": op, "target": target, "met": met})
+    return checks
