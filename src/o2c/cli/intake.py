@@ -534,8 +534,9 @@ def render_bench(summary: dict, external_text: str = "") -> str:
 
 def _family_table(summary: dict) -> list[str]:
     timing = summary["timing"]["median_seconds_by_family"]
-    rows = [f"{'family':<11}{'docs':>5}{'header':>8}{'line P':>8}{'line R':>8}{'line F1':>8}{'lot':>7}"
-            f"{'serial':>7}{'expiry':>7}{'price':>7}{'status':>8}{'med s':>7}"]
+    header = (f"{'family':<11}{'docs':>5}{'header':>8}{'line P':>8}{'line R':>8}{'line F1':>8}{'lot':>7}"
+              f"{'serial':>7}{'expiry':>7}{'price':>7}{'status':>8}{'med s':>7}")
+    rows = [header]
     for family, fig in summary["families"].items():
         acc = fig["matched_line_acc"]
         rows.append(f"{family:<11}{fig['docs']:>5}{_fmt(fig['header_acc']):>8}{_fmt(fig['line_precision']):>8}"
