@@ -69,23 +69,60 @@ def _is_candidate(token: str) -> bool:
     return sum(c.isdigit() for c in token) >= 3
 
 
-def _tokens(text: str) -> list[str]:
-    """Free text split into tokens, with ``INV 68252`` / ``INV# 68252`` glued into one reference."""
+#: X12 fragments pasted into free text (``RMT*IV*204011*1500.00\\``): element and segment separators
+_X12_SEPARATORS = re.compile(r"[*~\\]+")
+#: the X12 invoice qualifier between separators means "invoice", like the word itself
+_X12_INVOICE = re.compile(r"\*IV\*", re.IGNORECASE)
+#: several references written as one token: ``204011/204015``, ``204011,204015``
+_LIST_SPLIT = re.compile(r"[/,]")
+
+
+def _split_list(token: str) -> list[str]:
+    """``204011/204015`` -> both numbers, when every piece is reference-like; an amount or a date
+    (``1,234.56``, ``11/20/2026``) stays whole."""
+    if looks_like_amount(token) or looks_like_date(token):
+        return [token]
+    pieces = [p for p in _LIST_SPLIT.split(token) if p]
+    if len(pieces) > 1 and all(_is_candidate(p) for p in pieces):
+        return pieces
+    return [token]
+
+
+def _raw_tokens(text: str) -> list[str]:
+    text = _X12_SEPARATORS.sub(" ", _X12_INVOICE.sub(" INV ", text))
     raw = [t.strip(",;:") for t in re.split(r"[\s;]+", text) if t.strip(",;:")]
     out: list[str] = []
-    glue = False
     for tok in raw:
-        parts = [p for p in re.split(r":", tok) if p]
-        for part in parts or [tok]:
-            if _LABEL_RUN.match(part):
-                glue = True
-                out.append(part)
-                continue
-            if glue and out and _is_candidate(part):
-                out[-1] = out[-1] + "-" + part
+        for part in (p for p in tok.split(":") if p):
+            out.extend(_split_list(part))
+    return out
+
+
+def _tokens(text: str) -> list[str]:
+    """Free text split into tokens, with ``INV 68252`` / ``INV# 68252`` glued into one reference.
+
+    A label also covers the run of numbers right after it (``INVOICES 204011 204015``), as long as
+    they are written like the first one (same length): a different-looking number after the list
+    (a check number, a trace id) is left bare. A token that already has its own letter prefix
+    (``INVOICE INV-204011``) is not glued again.
+    """
+    out: list[str] = []
+    label: str | None = None
+    shape: int | None = None
+    for part in _raw_tokens(text):
+        if _LABEL_RUN.match(part):
+            label, shape = part, None
+            out.append(part)
+            continue
+        if label and _is_candidate(part) and part[:1].isdigit() and shape in (None, len(part)):
+            if shape is None and out and out[-1] == label:
+                out[-1] = label + "-" + part
             else:
-                out.append(part)
-            glue = False
+                out.append(label + "-" + part)
+            shape = len(part)
+            continue
+        out.append(part)
+        label = None
     return out
 
 

@@ -224,11 +224,24 @@ def resolve_references(ctx: MatchContext) -> None:
         if len(top) == 1 and not open_top:
             ctx.settled_refs.append(top[0].item.invoice_number)
         elif len(open_top) == 1 and len(top) == 1:
-            ctx.resolved.append(open_top[0])
+            _add_resolved(ctx, open_top[0])
         else:
             ctx.doubtful.extend(open_top or top)
     for r in ctx.resolved:
         ctx.steps.append(f"reference {r.line.reference!r} -> {r.item.invoice_number} ({r.level}, {r.confidence:.2f})")
+
+
+def _add_resolved(ctx: MatchContext, found: ResolvedLine) -> None:
+    """Keep one line per invoice: payers repeat a reference (structured and again in the free
+    text, or twice in prose), and counting the invoice twice would make a full payment look short.
+    The stronger link wins; an earlier line with stated amounts is kept over a bare repetition."""
+    number = found.item.invoice_number
+    for i, known in enumerate(ctx.resolved):
+        if known.item.invoice_number == number:
+            if found.confidence > known.confidence and known.line.amount_paid is None:
+                ctx.resolved[i] = found
+            return
+    ctx.resolved.append(found)
 
 
 @customer_strategy("invoice_references")

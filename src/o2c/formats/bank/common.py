@@ -113,8 +113,25 @@ def parse_remittance_text(text: str | None) -> tuple[RemittanceLine, ...]:
     for piece in re.split(r"[;\n|]+", text):
         line = _remittance_piece(piece)
         if line is not None:
-            lines.append(line)
+            lines.extend(_split_reference_list(line))
     return tuple(lines)
+
+
+#: a reference-like number inside a piece of prose: four or more digits, possibly with letters
+_NUMBER_TOKEN = re.compile(r"[A-Za-z]*-?\d[\w-]*")
+
+
+def _split_reference_list(line: RemittanceLine) -> list[RemittanceLine]:
+    """``INVOICES 204011,204015`` or ``INV 204011/204015`` names two invoices, not one reference:
+    one line per number, the words before the list kept on each (they say "invoice"). An amount
+    written beside a list cannot be told apart per invoice, so the split lines carry none."""
+    words = re.split(r"[\s,/]+", line.reference or "")
+    numbers = [w for w in words if _NUMBER_TOKEN.fullmatch(w) and sum(c.isdigit() for c in w) >= 4]
+    if len(numbers) < 2:
+        return [line]
+    first = words.index(numbers[0])
+    label = " ".join(w for w in words[:first] if not any(c.isdigit() for c in w))
+    return [RemittanceLine(reference=f"{label} {n}".strip(), po_number=line.po_number) for n in numbers]
 
 
 def _remittance_piece(piece: str) -> RemittanceLine | None:

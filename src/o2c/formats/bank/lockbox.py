@@ -29,7 +29,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "transaction number", "txn id", "trans id", "item number", "item no", "sequence number",
                 "item sequence", "item"),
     "deposit_date": ("deposit date", "process date", "processing date", "posting date", "receipt date",
-                     "received date", "received", "date received", "value date", "date", "deposit dt", "business date"),
+                     "received date", "received", "date received", "dep date", "deposit dt", "dep dt", "proc date", "value date", "date", "deposit dt", "business date"),
     "check_number": ("check number", "check no", "check num", "check #", "cheque number", "chk no",
                      "check serial", "serial number", "check", "check nbr"),
     "check_amount": ("check amount", "cheque amount", "check amt", "item amount", "payment amount",
@@ -41,15 +41,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "account": ("account", "account number", "remitter account", "acct", "dda", "check account",
                 "payer account", "bank account", "remitter account number", "acct number"),
     "invoice_number": ("invoice number", "invoice", "invoice no", "invoice #", "inv no", "invoice id",
-                       "document number", "doc number", "invoice reference", "bill number"),
+                       "document number", "doc number", "invoice reference", "bill number",
+                       "invoices", "invoice numbers", "invoice list", "invoices paid", "invoice nos"),
     "amount_paid": ("amount paid", "paid amount", "invoice amount paid", "applied amount", "amount applied",
                     "remit amount", "net amount", "payment", "paid"),
     "invoice_amount": ("invoice amount", "gross amount", "original amount", "invoice total", "amount due"),
     "discount": ("discount", "discount amount", "disc", "discount taken", "disc amount"),
     "deduction": ("deduction", "deduction amount", "adjustment", "adjustment amount", "short pay amount",
-                  "short pay", "deduction amt"),
+                  "short pay", "deduction amt", "adj amount", "adj amt", "deduct amount"),
     "deduction_reason": ("deduction reason", "deduction code", "adjustment code", "adjustment reason",
-                         "reason code", "reason", "deduction reason code"),
+                         "reason code", "reason", "deduction reason code", "adj code", "adj cd", "reason cd",
+                         "deduction cd", "adjustment cd"),
     "po_number": ("po number", "po", "purchase order", "po no", "purchase order number"),
     "currency": ("currency", "ccy", "currency code"),
 }
@@ -235,8 +237,7 @@ def _same(group: list[_Row], name: str, columns: _Columns, source: str) -> str |
 def _payment(group: list[_Row], columns: _Columns, source: str, date_format: str | None,
              result: ParseResult) -> IncomingPayment:
     first = group[0]
-    lines = [_line(row, columns, source) for row in group]
-    remittance = tuple(line for line in lines if line is not None)
+    remittance = tuple(line for row in group for line in _lines(row, columns, source))
     check_amounts = {_amount(r, "check_amount", columns, source) for r in group} - {None}
     if len(check_amounts) > 1:
         raise BankFileError(source, f"rows of one check state different check amounts {sorted(check_amounts)}",
@@ -283,15 +284,32 @@ def _date(row: _Row, columns: _Columns, source: str, date_format: str | None) ->
                             field=columns.headers[columns.index["deposit_date"]]) from None
 
 
-def _line(row: _Row, columns: _Columns, source: str) -> RemittanceLine | None:
-    """The invoice a row pays, or None for a check row without an invoice."""
+_REFERENCE_LIST = re.compile(r"[\s;,/|]+")
+
+
+def _references(cell: str) -> list[str]:
+    """The invoice references of one cell. Banks that send one row per check put every invoice of
+    the check in one cell (``INV-204011; INV-204015``, ``204011 204015``); each piece that has
+    digits is a reference of its own. A single reference with a space (``INV 204011``) stays whole."""
+    pieces = [p for p in _REFERENCE_LIST.split(cell) if p]
+    numbered = [p for p in pieces if sum(c.isdigit() for c in p) >= 3]
+    if len(numbered) < 2 or len(numbered) != len([p for p in pieces if any(c.isdigit() for c in p)]):
+        return [cell]
+    return numbered
+
+
+def _lines(row: _Row, columns: _Columns, source: str) -> list[RemittanceLine]:
+    """The invoices a row pays (none for a check row without an invoice)."""
     invoice = _cell(row, "invoice_number")
     amounts = {name: _amount(row, name, columns, source) for name in _AMOUNT_FIELDS if name in columns.index}
     if invoice is None:
-        return None
+        return []
+    references = _references(invoice)
+    if len(references) > 1:     # the row's amounts belong to the check, not to any one invoice
+        return [RemittanceLine(reference=ref, po_number=_cell(row, "po_number")) for ref in references]
     paid = amounts.get("amount_paid")
     if paid is None and "amount_paid" not in columns.index:
         paid = amounts.get("check_amount")
-    return RemittanceLine(reference=invoice, amount_paid=paid, invoice_amount=amounts.get("invoice_amount"),
-                          discount=amounts.get("discount"), adjustment=amounts.get("deduction"),
-                          adjustment_reason=_cell(row, "deduction_reason"), po_number=_cell(row, "po_number"))
+    return [RemittanceLine(reference=invoice, amount_paid=paid, invoice_amount=amounts.get("invoice_amount"),
+                           discount=amounts.get("discount"), adjustment=amounts.get("deduction"),
+                           adjustment_reason=_cell(row, "deduction_reason"), po_number=_cell(row, "po_number"))]
