@@ -150,3 +150,27 @@ def test_events_are_written_with_the_change_that_caused_them(loaded):
         events = uow.conn.execute(select(t.outbox.c.aggregate_id).where(t.outbox.c.event_type == "order.confirmed")
                                   ).scalars().all()
     assert events == [order_id]
+
+
+def test_consignment_replenishment_stays_ours_until_it_is_used(loaded):
+    from o2c.ledger.model import COGS, INVENTORY, INVENTORY_CONSIGNED
+    with unit_of_work("test") as uow:
+        before = {a: account_balance(uow.conn, a) for a in (COGS, INVENTORY, INVENTORY_CONSIGNED)}
+        refill = create_order(uow, OrderRequest("consignment_replenishment", "D-100", TODAY,
+                                                (LineRequest("K-1002", 1),), site_id="D-100-OR"))
+        allocate_order(uow, refill)
+        shipment = ship_order(uow, refill)
+        moved = uow.conn.execute(select(t.stock_moves).where(t.stock_moves.c.shipment_id == shipment)).mappings().one()
+        invoices = uow.conn.execute(select(func.count()).where(t.invoices.c.order_id == refill)).scalar_one()
+        after = {a: account_balance(uow.conn, a) for a in (COGS, INVENTORY, INVENTORY_CONSIGNED)}
+    assert (moved["to_location"], moved["owner"], moved["serial"]) == ("CON-D-100", "company", "SN910001")
+    assert invoices == 0
+    assert after[COGS] == before[COGS]
+    assert after[INVENTORY] == before[INVENTORY] - 34000 and after[INVENTORY_CONSIGNED] == before[INVENTORY_CONSIGNED] + 34000
+    with unit_of_work("test") as uow:
+        case = create_order(uow, OrderRequest("bill_only", "D-100", TODAY, (
+            LineRequest("K-1002", 1, lot="L24100", serial="SN910001"),), site_id="D-100-OR"))
+        record_usage(uow, case, "CON-D-100")
+        used = {a: account_balance(uow.conn, a) for a in (COGS, INVENTORY_CONSIGNED)}
+    assert used[COGS] == before[COGS] + 34000 and used[INVENTORY_CONSIGNED] == before[INVENTORY_CONSIGNED]
+    books_are_consistent()

@@ -84,13 +84,25 @@ def credit_memo_issued(number: str, customer_id: str, *, subtotal: int, freight:
                  (AR, 0, subtotal + freight + tax, customer_id))
 
 
-def goods_shipped(shipment_id: str, cost: int) -> JournalEntry:
-    """Control passes at shipment for stock orders: inventory leaves the books into COGS."""
-    return entry("goods_shipped", shipment_id, (COGS, cost, 0), (INVENTORY, 0, cost))
+def inventory_account(location_kind: str | None) -> str:
+    """Stock in a hospital's consignment closet is still ours but is reported apart from the warehouse."""
+    return INVENTORY_CONSIGNED if location_kind == "consignment" else INVENTORY
 
 
-def opening_inventory(ref: str, cost: int) -> JournalEntry:
-    return entry("opening_inventory", ref, (INVENTORY, cost, 0), (OPENING_EQUITY, 0, cost))
+def goods_shipped(shipment_id: str, cost: int, inventory_account: str = INVENTORY) -> JournalEntry:
+    """Control passes to the customer (shipped stock, or consigned product used in surgery): the
+    inventory leaves the books into COGS."""
+    return entry("goods_shipped", shipment_id, (COGS, cost, 0), (inventory_account, 0, cost))
+
+
+def stock_transferred(ref: str, cost: int, from_account: str, to_account: str) -> JournalEntry:
+    """Stock moved between our own locations (replenishing a consignment closet): no sale, no COGS,
+    only a reclassification when the two locations are reported in different accounts."""
+    return entry("stock_transferred", ref, (to_account, cost, 0), (from_account, 0, cost))
+
+
+def opening_inventory(ref: str, cost: int, inventory_account: str = INVENTORY) -> JournalEntry:
+    return entry("opening_inventory", ref, (inventory_account, cost, 0), (OPENING_EQUITY, 0, cost))
 
 
 def opening_receivable(invoice_number: str, customer_id: str, amount: int) -> JournalEntry:

@@ -211,6 +211,7 @@ def _opening_stock_ref(v: dict) -> str:
 def _load_inventory(uow: UnitOfWork, rows: list[Row], result: LoadResult, source: str) -> None:
     m = t.stock_moves
     costs = dict(uow.conn.execute(select(t.items.c.item_id, t.items.c.standard_cost)).all())
+    kinds = dict(uow.conn.execute(select(t.locations.c.location_id, t.locations.c.kind)).all())
     for row in rows:
         v, ref = row.values, _opening_stock_ref(row.values)
         moved_in = uow.conn.execute(select(func.coalesce(func.sum(m.c.quantity), 0)).where(
@@ -232,7 +233,7 @@ def _load_inventory(uow: UnitOfWork, rows: list[Row], result: LoadResult, source
         cost = costs.get(v["item_id"])
         if cost:
             value = to_minor(round_money(Decimal(cost) * abs(difference)))
-            opening = ledger.opening_inventory(ref, value)
+            opening = ledger.opening_inventory(ref, value, ledger.inventory_account(kinds.get(v["location_id"])))
             uow.post(opening if difference > 0 else _reversed(opening))
 
 

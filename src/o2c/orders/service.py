@@ -160,9 +160,13 @@ def ship_order(uow: UnitOfWork, order_id: str, quantities: dict[int, int] | None
     """Ship allocated units (all, or ``quantities`` per line). Returns the shipment id.
 
     Stock moves from the warehouse to the customer, the cost goes to COGS, and when the order type's
-    invoice trigger selects it (``on_shipment``) the shipment is invoiced in the same transaction.
+    invoice trigger selects it (``on_shipment``) the shipment is invoiced in the same transaction. A
+    consignment replenishment is no sale: the units move to the hospital's consignment closet and stay
+    ours (and on our books) until they are used.
     """
     order, lines = get_order(uow.conn, order_id)
+    replenish = order["order_type"] == "consignment_replenishment"
+    destination = consignment_location(uow.conn, order) if replenish else CUSTOMER
     if order["order_type"] == "bill_only":
         raise Conflict(f"order {order_id} is bill-only: product was already used, nothing ships",
                        code="not_shippable")
@@ -197,9 +201,10 @@ def ship_order(uow: UnitOfWork, order_id: str, quantities: dict[int, int] | None
         if qty <= 0:
             continue
         line = by_line[line_no]
-        move_stock(uow, kind="ship", item_id=line["item_id"], from_location=alloc["location_id"],
-                   to_location=CUSTOMER, quantity=qty, lot=alloc["lot"] or None, serial=alloc["serial"] or None,
-                   expiry=alloc["expiry"], owner=alloc["owner"], to_owner=order["customer_id"], order_id=order_id,
+        move_stock(uow, kind="transfer" if replenish else "ship", item_id=line["item_id"],
+                   from_location=alloc["location_id"], to_location=destination, quantity=qty,
+                   lot=alloc["lot"] or None, serial=alloc["serial"] or None, expiry=alloc["expiry"],
+                   owner=alloc["owner"], to_owner=None if replenish else order["customer_id"], order_id=order_id,
                    shipment_id=shipment_id, document_ref=shipment_id, from_allocated=qty)
         uow.conn.execute(update(t.allocations).where(t.allocations.c.allocation_id == alloc["allocation_id"])
                          .values(shipped=t.allocations.c.shipped + qty))
@@ -216,7 +221,10 @@ def ship_order(uow: UnitOfWork, order_id: str, quantities: dict[int, int] | None
         uow.conn.execute(update(t.order_lines).where(t.order_lines.c.order_id == order_id,
                                                      t.order_lines.c.line_no == line_no)
                          .values(qty_shipped=t.order_lines.c.qty_shipped + qty))
-    if total_cost:
+    if total_cost and replenish:
+        uow.post(ledger.stock_transferred(shipment_id, total_cost, ledger.INVENTORY,
+                                          ledger.inventory_account(_location_kind(uow.conn, destination))))
+    elif total_cost:
         uow.post(ledger.goods_shipped(shipment_id, total_cost))
     status = _refresh_status(uow, order_id)
     payload = {"order_id": order_id, "lines": shipped_lines, "status": status}
@@ -225,6 +233,24 @@ def ship_order(uow: UnitOfWork, order_id: str, quantities: dict[int, int] | None
     from o2c.billing.triggers import fire
     fire(uow, "shipped", order_id, shipment_id)
     return shipment_id
+
+
+def _location_kind(conn: Connection, location_id: str) -> str | None:
+    return conn.execute(select(t.locations.c.kind).where(t.locations.c.location_id == location_id)).scalar()
+
+
+def consignment_location(conn: Connection, order: dict) -> str:
+    """The closet a replenishment fills: the consignment location at the order's site, else the
+    customer's only (first) consignment location."""
+    loc = t.locations
+    for condition in ([loc.c.site_id == order["site_id"]] if order["site_id"] else []) + \
+            [loc.c.customer_id == order["customer_id"]]:
+        found = conn.execute(select(loc.c.location_id).where(loc.c.kind == "consignment", condition)
+                             .order_by(loc.c.location_id)).scalar()
+        if found:
+            return found
+    raise NotFound(f"customer {order['customer_id']} has no consignment location to replenish",
+                   code="no_consignment_location")
 
 
 def _standard_costs(conn: Connection, item_ids: list[str]) -> dict[str, Decimal]:
@@ -278,7 +304,8 @@ def record_usage(uow: UnitOfWork, order_id: str, location_id: str, *, used_on: d
                                                      t.order_lines.c.line_no == line["line_no"])
                          .values(qty_shipped=t.order_lines.c.qty_shipped + qty))
     if total_cost:
-        uow.post(ledger.goods_shipped(usage_id, total_cost))
+        uow.post(ledger.goods_shipped(usage_id, total_cost,
+                                      ledger.inventory_account(_location_kind(uow.conn, location_id))))
     _refresh_status(uow, order_id)
     uow.audit("used", "shipment", usage_id, {"order_id": order_id, "location_id": location_id,
                                               "used_on": str(used_on or uow.today)}, document_ref=order_id)
