@@ -106,6 +106,7 @@ NAME_ABBREVIATIONS = {
 }
 
 _NAME_SPLIT = re.compile(r"[^0-9A-Z]+")
+_APOSTROPHES = re.compile(r"['\u2019`]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +123,10 @@ class NameTokens:
 def name_tokens(name: str) -> NameTokens:
     """Upper-case words without legal forms and payables noise, known abbreviations expanded.
 
-    ``&`` and hyphens separate words, so ``Tri-State`` and ``TRI STATE`` agree.
+    ``&`` and hyphens separate words, so ``Tri-State`` and ``TRI STATE`` agree; an apostrophe does
+    not, because banks drop it: ``St. Mary's`` and ``ST MARYS`` must agree.
     """
-    words = [w for w in _NAME_SPLIT.split(name.upper()) if w]
+    words = [w for w in _NAME_SPLIT.split(_APOSTROPHES.sub("", name.upper())) if w]
     kept = [NAME_ABBREVIATIONS.get(w, w) for w in words if w not in NAME_NOISE]
     return NameTokens(tuple(kept or words))
 

@@ -227,8 +227,22 @@ def resolve_references(ctx: MatchContext) -> None:
             _add_resolved(ctx, open_top[0])
         else:
             ctx.doubtful.extend(open_top or top)
+    _corroborate_by_total(ctx)
     for r in ctx.resolved:
         ctx.steps.append(f"reference {r.line.reference!r} -> {r.item.invoice_number} ({r.level}, {r.confidence:.2f})")
+
+
+def _corroborate_by_total(ctx: MatchContext) -> None:
+    """Several weakly linked references whose open amounts add up to exactly the payment vouch for
+    each other, as the paid amount vouches for a lone reference. Only when every stated reference
+    was found and none is in doubt: one stray reference means the payer meant something else."""
+    weak = [r for r in ctx.resolved if r.confidence < STRONG_REFERENCE]
+    if len(ctx.resolved) < 2 or not weak or ctx.unknown_refs or ctx.doubtful or ctx.settled_refs:
+        return
+    if sum((r.item.open_amount for r in ctx.resolved), ZERO) != ctx.payment.amount:
+        return
+    ctx.resolved = [ResolvedLine(r.line, r.item, CORROBORATED, r.level) if r.confidence < STRONG_REFERENCE else r
+                    for r in ctx.resolved]
 
 
 def _add_resolved(ctx: MatchContext, found: ResolvedLine) -> None:
