@@ -101,7 +101,10 @@ def _read_pages(data: bytes, filename: str) -> dict:
         from o2c.intake.text import acquire
     except ImportError as exc:
         raise Unsupported(f"page documents are unsupported yet ({exc})") from None
-    return parse_page_document(acquire(data, filename))
+    raw = parse_page_document(acquire(data, filename))
+    # hook: hybrid PDFs (Factur-X/ZUGFeRD/Order-X/UBL attached) - the embedded XML wins, see o2c.intake.embedded
+    from o2c.intake.embedded import merge_embedded, read_embedded
+    return merge_embedded(raw, read_embedded(data))
 
 
 def _read_email(data: bytes, filename: str, master: MasterIndex, received_at: datetime | None) -> tuple[dict, messages.EmailParts]:
