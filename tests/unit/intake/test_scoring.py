@@ -2,8 +2,15 @@
 and the business figures (nothing invented, straight through, created but wrong)."""
 from __future__ import annotations
 
-from o2c.intake.scoring import (attribute_accuracy, attribute_precision, check_targets, match_lines, norm_patient,
-                                score_outputs, timing_figures)
+from o2c.intake.scoring import (
+    attribute_accuracy,
+    attribute_precision,
+    check_targets,
+    match_lines,
+    norm_patient,
+    score_outputs,
+    timing_figures,
+)
 
 
 def line(item, qty, **attrs):
