@@ -100,3 +100,25 @@ def test_a_banks_own_lockbox_headers_are_read_through_the_configured_column_map(
     [line] = [json.loads(x) for x in result.stdout.splitlines()]
     assert line["status"] == "partial"     # a part payment of INV-101, known only from the mapped column
     assert line["applications"] == [{"invoice_number": "INV-101", "amount": "1000.00"}]
+
+
+def test_cash_on_account_is_applied_by_a_person(tmp_path, demo_master):
+    """A payment recorded without invoices stays on account until someone applies it."""
+    env = {**os.environ, "O2C_DATABASE_URL": f"sqlite:///{tmp_path / 'apply.db'}"}
+    def o2c(*args):
+        return subprocess.run([sys.executable, "-m", "o2c", *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+    assert o2c("load", str(demo_master)).returncode == 0
+    recorded = o2c("payment", "record", "--customer", "D-200", "--amount", "4000.00", "--date", "2026-11-20",
+                   "--json")
+    assert recorded.returncode == 0, recorded.stderr
+    payment_id = json.loads(recorded.stdout)["payment_id"]
+    applied = o2c("cash", "apply", payment_id, "--invoice", "OB-5002", "--json")
+    assert applied.returncode == 0, applied.stderr
+    result = json.loads(applied.stdout)
+    assert result["applications"] == [{"invoice_number": "OB-5002", "amount": "3310.45"}]
+    assert result["unapplied"] == "689.55" and result["status"] == "partial"
+    too_much = o2c("cash", "apply", payment_id, "--invoice", "OB-5001=1000.00")
+    assert too_much.returncode == 1 and "Traceback" not in too_much.stderr
+    tb = json.loads(o2c("ledger", "trial-balance", "--json").stdout)
+    assert tb["total"] == "0.00"

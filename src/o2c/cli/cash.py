@@ -53,6 +53,13 @@ def _queue_commands(s) -> None:
     c.add_argument("--actor", default="cli")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=run_queue_confirm)
+    ap = s.add_parser("apply", help="apply cash a payment holds on account (unapplied) to invoices")
+    ap.add_argument("payment_id")
+    ap.add_argument("--invoice", action="append", required=True, metavar="INV[=AMOUNT]",
+                    help="an invoice to settle; without an amount, as much as the invoice and the cash allow")
+    ap.add_argument("--actor", default="cli")
+    ap.add_argument("--json", action="store_true")
+    ap.set_defaults(func=run_cash_apply)
     r = qs.add_parser("reject", help="close the entry; the cash stays on account")
     r.add_argument("exception_id", type=int, metavar="ID")
     r.add_argument("--reason")
@@ -130,6 +137,40 @@ def run_queue_confirm(args) -> int:
         result = confirm(uow, args.exception_id, chosen)
     learned = ", ".join(f"{r['kind']} {r['alias']!r}" for r in result["learned"]) or "nothing new"
     emit(args, result, f"payment {result['payment_id']} {result['status']}; learned: {learned}")
+    return 0
+
+
+def run_cash_apply(args) -> int:
+    """Cash on account (an overpayment, a payment without remittance) applied by a person."""
+    from sqlalchemy import select
+    from o2c.cash.queue import parse_invoice_arg
+    from o2c.cash.service import ApplicationRequest, apply_unapplied
+    from o2c.kernel.errors import NotFound
+    from o2c.kernel.money import from_minor
+    from o2c.storage import schema as t
+    ready()
+    chosen = [parse_invoice_arg(v) for v in args.invoice]
+    with unit_of_work(args.actor) as uow:
+        payment = uow.conn.execute(select(t.payments.c.unapplied_minor, t.payments.c.currency).where(
+            t.payments.c.payment_id == args.payment_id)).first()
+        if payment is None:
+            raise NotFound(f"payment {args.payment_id} does not exist", code="unknown_payment")
+        left, requests = payment.unapplied_minor, []
+        for number, amount in chosen:
+            if amount is None:
+                open_minor = uow.conn.execute(select(t.invoices.c.open_minor).where(
+                    t.invoices.c.invoice_number == number)).scalar() or 0
+                amount = from_minor(max(min(open_minor, left), 0), payment.currency)
+            requests.append(ApplicationRequest(number, amount))
+            left -= int(amount * 100)
+        result = apply_unapplied(uow, args.payment_id, requests)
+    applied = ", ".join(f"{r['invoice_number']} {from_minor(r['amount_minor'])}" for r in result["applications"])
+    emit(args, {**result, "applications": [{"invoice_number": r["invoice_number"],
+                                            "amount": str(from_minor(r["amount_minor"]))}
+                                           for r in result["applications"]],
+                "unapplied": str(from_minor(result["unapplied_minor"]))},
+         f"payment {args.payment_id} {result['status']}: {applied}; "
+         f"{from_minor(result['unapplied_minor'])} left on account")
     return 0
 
 
