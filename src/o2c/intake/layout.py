@@ -54,7 +54,10 @@ def parse_page_document(doc: TextDocument) -> dict:
     customer, customer_src = customer_name(layouts)
     if customer_src:
         sources["customer_name_raw"] = customer_src
-    return _assemble(doc, doc_type, fields, sources, lines, customer)
+    result = _assemble(doc, doc_type, fields, sources, lines, customer)
+    # hook: invoices - general invoice-header rules fill what the label reader missed (pages.invoice_header)
+    from o2c.intake.pages.invoice_header import fill_invoice_header
+    return fill_invoice_header(doc.text, result)
 
 
 # ------------------------------------------------------------------ header fields
@@ -184,8 +187,8 @@ def _row_to_line(row: Row) -> dict | None:
         "customer_item_ref": _code(cust) or (cust.strip() if cust else None),
         "quantity": qty,
         "uom": V.parse_uom(row.text("uom")),
-        "unit_price": V.parse_money(row.text("unit_price")),
-        "extended_raw": V.parse_money(row.text("ext")),
+        "unit_price": V.parse_money(row.text("unit_price"), bare=not row.inferred),
+        "extended_raw": V.parse_money(row.text("ext"), bare=not row.inferred),
         "lot": lot or (udi or {}).get("lot"),
         "serial": serial or (udi or {}).get("serial"),
         "expiry": V.parse_date_text(row.text("expiry")) or (udi or {}).get("expiry"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment, norm_token, x_overlap
+from o2c.intake.text import Word
 
 COLUMN_WORDS: dict[str, str] = {}
 
@@ -138,6 +139,52 @@ def _disambiguate(cols: list[Column]) -> list[Column]:
     return cols
 
 
+def stacked_header(layout: PageLayout, i: int) -> tuple[list[Column] | None, int]:
+    """The header starting at line ``i`` and how many lines it spans. Narrow columns wrap their
+    header cell over two or three tight lines ("Product / Code", "Order / Qty") while the other
+    cells sit on one line between them: words stacked in the same x-range are read as one phrase,
+    and the merged reading wins when it names more columns than the single line does."""
+    single = header_columns(layout.lines[i])
+    best, span = single, 1
+    lines = [layout.lines[i]]
+    for j in range(i + 1, min(i + 3, len(layout.lines))):
+        above, line = lines[-1], layout.lines[j]
+        if not line or _has_values(line) or min(s.y0 for s in line) - max(s.y1 for s in above) > 0.5 * layout.line_height:
+            break
+        lines.append(line)
+        merged = header_columns(_stack_words(lines))
+        if merged and len(merged) > len(best or []):
+            best, span = merged, len(lines)
+    return best, span
+
+
+def _has_values(line: list[Segment]) -> bool:
+    """Whether a line holds data (an item code, an amount or a date) rather than header words."""
+    return any(V.is_item_code(w.text) or V.looks_like_money(w.text) or V.looks_like_date(w.text)
+               for s in line for w in s.words)
+
+
+def _stack_words(lines: list[list[Segment]]) -> list[Segment]:
+    """One pseudo-line whose words are the x-overlapping stacks of the given lines' words, each
+    stack's text read top to bottom."""
+    words = sorted((w for line in lines for s in line for w in s.words), key=lambda w: (w.y0, w.x0))
+    stacks: list[list] = []
+    for w in words:
+        home = next((st for st in stacks if x_overlap(w.x0, w.x1, min(a.x0 for a in st), max(a.x1 for a in st)) > 0
+                     and all(abs(a.yc - w.yc) > 0.5 * max(w.height, 1) for a in st)), None)
+        if home is None:
+            stacks.append([w])
+        else:
+            home.append(w)
+    merged = []
+    for st in sorted(stacks, key=lambda st: min(a.x0 for a in st)):
+        st.sort(key=lambda a: a.y0)
+        merged.append(Word(" ".join(a.text for a in st), min(a.x0 for a in st), min(a.y0 for a in st),
+                           max(a.x1 for a in st), max(a.y1 for a in st), min(a.confidence for a in st)))
+    first = lines[0][0]
+    return [Segment(merged, first.page, first.line_index)]
+
+
 # ------------------------------------------------------------------ cell assignment
 def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list[Segment]]:
     """Map the words of a body line to columns by horizontal overlap with the header words.
@@ -255,13 +302,21 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
         if not line:
             continue
         text = " ".join(s.text for s in line)
-        if _is_total_line(line) or (STOP_WORDS.search(text) and not any(
-                V.is_item_code(w.text) for s in line for w in s.words)):
+        if _is_total_line(line):
+            stop = i - 1
+            break
+        cells = assign(line, cols, lh)
+        starts = _starts_row(cells)
+        stop_word = bool(STOP_WORDS.search(text)) and not any(V.is_item_code(w.text) for s in line for w in s.words)
+        if not starts and (stop_word or _is_note_line(line, cols)) and n_rows:
+            if _row_follows(layout, i, cols):
+                continue  # a note inside the table ("Note: deliver to OR 3") belongs to no row
+            stop = i - 1
+            break
+        if stop_word:
             stop = i - 1
             break
         gap = line[0].y0 - prev_y1 if prev_y1 is not None else 0
-        cells = assign(line, cols, lh)
-        starts = _starts_row(cells)
         if starts and n_rows and gap > 6 * lh:
             stop = i - 1
             break
@@ -276,6 +331,30 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
         n_rows += starts
         prev_y1 = max(s.y1 for s in line)
     return _group_rows(entries, layout.number, inferred), stop
+
+
+def _is_note_line(line: list[Segment], cols: list[Column]) -> bool:
+    """A remark printed across the table: one phrase starting in the first column and running over
+    at least two columns, with no amount in it. Wrapped descriptions stay inside their column."""
+    if len(line) != 1 or any(V.looks_like_money(w.text) for w in line[0].words):
+        return False
+    first = min(cols, key=lambda c: c.x0)
+    second_x0 = min((c.x0 for c in cols if c is not first), default=first.x1)
+    if line[0].x0 >= second_x0:
+        return False
+    touched = {k for w in line[0].words for k, c in enumerate(cols) if x_overlap(w.x0, w.x1, c.x0, c.x1) > 0}
+    return len(touched) >= 2 or line[0].x1 > second_x0 + (second_x0 - first.x0)
+
+
+def _row_follows(layout: PageLayout, i: int, cols: list[Column]) -> bool:
+    """Whether the next line (within a few line heights) starts a table row."""
+    if i >= len(layout.lines) or not layout.lines[i]:
+        return False
+    prev_y1 = max(s.y1 for s in layout.lines[i - 1])
+    nxt = layout.lines[i]
+    if nxt[0].y0 - prev_y1 > 3 * layout.line_height or _is_total_line(nxt):
+        return False
+    return _starts_row(assign(nxt, cols, layout.line_height))
 
 
 def _group_rows(entries: list[tuple[dict, float, float, bool]], page: int, inferred: bool) -> list[Row]:
@@ -318,10 +397,10 @@ def find_tables(layouts: list[PageLayout]) -> tuple[list[Row], list[tuple[int, i
         found = False
         i = 0
         while i < len(layout.lines):
-            cols = header_columns(layout.lines[i])
+            cols, span = stacked_header(layout, i)
             if cols:
-                headers.append((layout.number, i))
-                body, stop = read_table(layout, i + 1, cols)
+                headers.extend((layout.number, k) for k in range(i, i + span))
+                body, stop = read_table(layout, i + span, cols)
                 rows.extend(body)
                 last_cols, found = cols, True
                 i = max(stop, i + 1)

@@ -110,13 +110,32 @@ def parse_quantity(text: str | None) -> str | None:
     return None
 
 
-_MONEY = re.compile(r"[-(]?[$€£]?\s?\d{1,3}(?:[,.' ]\d{3})*(?:[.,]\d{2,4})|[-(]?[$€£]?\s?\d+(?:[.,]\d{2,4})")
+#: an amount never stops just before another separator and digit ("1,234" of "1,234.5" is not one).
+_MONEY = re.compile(r"(?:[-(]?[$€£]?\s?\d{1,3}(?:[,.' ]\d{3})*(?:[.,]\d{2,4})|[-(]?[$€£]?\s?\d+(?:[.,]\d{2,4}))"
+                    r"(?![.,]?\d)")
 
 
-def parse_money(text: str | None) -> str | None:
-    """Money as a decimal string; accepts 1,234.50 and the European 1.234,50 forms."""
+_SHORT_MONEY = re.compile(r"[-(]?[$€£]?\s?\d{1,3}(?:,\d{3})+\.\d(?!\d)|[-(]?[$€£]?\s?\d+\.\d(?![\d.])")
+_BARE_MONEY = re.compile(r"^\(?(?:[$€£]|USD|EUR|GBP|CAD)?\s?(\d{1,3}(?:,\d{3})+|\d+)\)?$", re.I)
+
+
+def parse_money(text: str | None, bare: bool = False) -> str | None:
+    """Money as a decimal string; accepts 1,234.50 and the European 1.234,50 forms, and amounts
+    an ERP prints with one decimal ("1234.5"). ``bare`` is for cells a price column header already
+    types as money: there a whole-cell integer ("875", "$1,200") is an amount too."""
     if not text:
         return None
+    found = _parse_money(text)
+    if found is None:
+        m = _SHORT_MONEY.search(text)
+        found = _parse_money(m.group(0) + "0") if m else None
+    if found is None and bare:
+        m = _BARE_MONEY.match(text.strip())
+        found = format(parse_decimal(m.group(1).replace(",", ""), "amount"), "f") if m else None
+    return found
+
+
+def _parse_money(text: str) -> str | None:
     cleaned = text.replace("O", "0") if re.search(r"\d", text) else text
     for m in _MONEY.finditer(cleaned):
         raw = m.group(0).strip().lstrip("$€£(").replace(" ", "").replace("'", "")
