@@ -116,6 +116,24 @@ def ingest_file(name: str, *, channel, sender, received_at, actor: str = "cli", 
     return result.as_dict()
 
 
+def ingest_all(name: str, *, channel, sender, received_at, actor: str = "cli") -> list[dict]:
+    """A file through intake; an mbox holds many e-mails, and each becomes a document of its own
+    (``message_no`` says which), in the order they appear."""
+    from o2c.intake.messages import split_mbox
+    from o2c.intake.service import ingest_document
+    from o2c.storage.uow import unit_of_work
+    data, sidecar, problem = read_input(name)
+    if problem or not data.startswith(b"From "):
+        return [ingest_file(name, channel=channel, sender=sender, received_at=received_at, actor=actor)]
+    results = []
+    for number, message in enumerate(split_mbox(data), start=1):
+        with unit_of_work(actor) as uow:
+            result = ingest_document(uow, message, f"{name}#{number}", channel=channel or "email", sender=sender,
+                                     received_at=received_at).as_dict()
+        results.append({**result, "source": name, "message_no": number})
+    return results
+
+
 def describe(result: dict) -> str:
     """The human line(s) for one intake result."""
     head = f"{result['source']}: {result['status']}"
@@ -131,11 +149,11 @@ def run_ingest(args):
     _ready()
     refused = False
     for name in args.files:
-        result = ingest_file(name, channel=args.channel, sender=args.sender, received_at=received_at,
-                             actor=args.actor)
-        refused |= result["status"] == "rejected"
-        emit(args, result, describe(result))
-        sys.stdout.flush()
+        for result in ingest_all(name, channel=args.channel, sender=args.sender, received_at=received_at,
+                                 actor=args.actor):
+            refused |= result["status"] == "rejected"
+            emit(args, result, describe(result))
+            sys.stdout.flush()
     return EXIT_REFUSED if refused else 0
 
 

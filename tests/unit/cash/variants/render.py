@@ -12,7 +12,7 @@ import io
 import random
 from datetime import date
 
-from tests.unit.cash.variants.bankgen import Line, Payment, cents, money, short_num
+from tests.unit.cash.variants.bankgen import Line, Payment, cents, money
 
 
 def _thousands(value) -> str:
