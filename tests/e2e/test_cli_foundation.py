@@ -84,3 +84,14 @@ def test_recall_and_edi_outbound_commands(db_url, demo_master, tmp_path):
     # the order is allocated but not shipped yet: every unit is still ours, in the warehouse or the closet
     assert {(u["lot"], u["status"], u["location_id"]) for u in units} == {
         ("L24002", "in_stock", "DC-1"), ("L24003", "in_stock", "CON-D-100")}
+
+
+def test_aging_chart_and_load_progress(db_url, demo_master, tmp_path):
+    from xml.etree import ElementTree
+    loaded = run("load", str(demo_master), db=db_url)
+    assert "storing inventory.csv (9 rows)" in loaded.stderr
+    chart = tmp_path / "aging.svg"
+    result = run("ar", "aging", "--as-of", "2026-11-20", "--chart", str(chart), db=db_url)
+    assert result.returncode == 0
+    texts = [el.text for el in ElementTree.parse(chart).iter() if el.text]
+    assert {"3,310.45", "12,450.10", "980.00"} <= set(texts)

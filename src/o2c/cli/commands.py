@@ -41,8 +41,9 @@ def run_load(args):
     if not folder.is_dir():
         raise UsageError(f"o2c load: {folder} is not a folder")
     ready()
+    import sys
     with unit_of_work(args.actor) as uow:
-        result = load_master_data(uow, folder)
+        result = load_master_data(uow, folder, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     summary = result.as_dict()
     lines = [f"loaded {folder}: " + ("no changes" if not result.changed else
                                      f"{sum(result.inserted.values())} new, {sum(result.updated.values())} updated")]
@@ -99,6 +100,7 @@ def _ar(sub):
     s = p.add_subparsers(dest="ar_command", required=True)
     a = s.add_parser("aging", help="receivables aging by customer and bucket")
     a.add_argument("--as-of", help="date (YYYY-MM-DD); default today")
+    a.add_argument("--chart", metavar="FILE.svg", help="also draw the buckets as a bar chart")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=run_ar_aging)
     o = s.add_parser("open-items", help="open invoices and credits")
@@ -128,7 +130,11 @@ def run_ar_aging(args):
             for c in payload["customers"]]
     rows.append(f"{'TOTAL':<12}" + "".join(f"{payload['totals'][b]:>14}" for b in BUCKETS)
                 + f"{payload['totals']['total']:>14}")
-    emit(args, payload, f"Aging as of {as_of}\n{header}\n" + "\n".join(rows))
+    if args.chart:
+        from o2c.receivables.kpis import aging_chart_svg
+        Path(args.chart).write_text(aging_chart_svg(str(as_of), {b: from_minor(v) for b, v in totals.items()}))
+    emit(args, payload, f"Aging as of {as_of}\n{header}\n" + "\n".join(rows)
+         + (f"\nchart written to {args.chart}" if args.chart else ""))
 
 
 def run_open_items(args):

@@ -270,8 +270,11 @@ def _load_open_items(uow: UnitOfWork, rows: list[Row], result: LoadResult, sourc
     return problems
 
 
-def load_master_data(uow: UnitOfWork, folder: Path) -> LoadResult:
-    """Validate ``folder`` completely, then store it; raises ValidationFailed listing every problem."""
+def load_master_data(uow: UnitOfWork, folder: Path, progress=None) -> LoadResult:
+    """Validate ``folder`` completely, then store it; raises ValidationFailed listing every problem.
+    ``progress`` (optional) is told what is being read and stored, for long loads."""
+    progress = progress or (lambda _message: None)
+    progress(f"reading and checking {folder} ...")
     data = read_folder(folder)
     # Reference checks run even when some rows were refused, so one pass shows every problem.
     problems = list(data.problems) + check_references(uow.conn, data)
@@ -281,8 +284,13 @@ def load_master_data(uow: UnitOfWork, folder: Path) -> LoadResult:
     source = folder.name
     for spec in SPECS:
         if spec.file in ENTITY_TABLES and spec.file in data.rows:
+            progress(f"storing {spec.file} ({len(data.of(spec.file))} rows) ...")
             _upsert_entities(uow, spec.file, data.of(spec.file), spec.key, result, source)
+    if data.of("inventory.csv"):
+        progress(f"storing inventory.csv ({len(data.of('inventory.csv'))} rows) ...")
     _load_inventory(uow, data.of("inventory.csv"), result, source)
+    if data.of("open_items.csv"):
+        progress(f"storing open_items.csv ({len(data.of('open_items.csv'))} rows) ...")
     late_problems = _load_open_items(uow, data.of("open_items.csv"), result, source)
     if late_problems:
         raise ValidationFailed(f"{folder}: {len(late_problems)} problem(s); nothing was loaded", late_problems)

@@ -358,6 +358,19 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def aging_chart_svg(as_of: str, totals: dict[str, Decimal]) -> str:
+    """The aging buckets alone as a bar chart (``o2c ar aging --chart``)."""
+    width, height = 480, 340
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="20" y="24" font-size="13" fill="#555">Open receivables as of {_esc(as_of)}: '
+             f'{sum(totals.values())}</text>']
+    parts += _bar_panel(20, 40, 440, 290, "Aging (open amount)", [(b, totals[b]) for b in BUCKETS], "")
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
 def kpi_chart_svg(report: dict) -> str:
     """Aging buckets and the DSO trend side by side, as a self-contained SVG (no plotting library)."""
     aging_bars = [(b, Decimal(report["aging"][b])) for b in BUCKETS]
