@@ -50,6 +50,8 @@ _col("expiry", "Exp", "Expiry", "Exp Date", "Expiration", "Expiration Date", "Us
 _col("udi", "UDI", "Barcode", "GTIN")
 
 _MAX_WORDS = 4
+#: a header cell nobody could read (OCR garbles shaded header bars): its values are typed by shape.
+UNKNOWN = "unknown"
 TOTAL_WORDS = re.compile(r"\b(sub\s*-?\s*total|total|tax|freight|shipping|handling|grand|balance|amount due|vat)\b",
                          re.I)
 STOP_WORDS = re.compile(r"continued|page \d+ of|authori[sz]ed|signature|approved by|notes?:|comments?:|terms and",
@@ -94,6 +96,7 @@ def header_columns(line: list[Segment]) -> list[Column] | None:
     qualifies with at least three columns including a quantity or a description and an item."""
     words = [w for seg in line for w in seg.words]
     cols: list[Column] = []
+    unknown: list[Column] = []
     i = 0
     unmatched = 0
     while i < len(words):
@@ -103,8 +106,9 @@ def header_columns(line: list[Segment]) -> list[Column] | None:
             if j > i and words[j].x0 - words[j - 1].x1 > 1.2 * max(words[j].height, 1):
                 break
             key += norm_token(words[j].text)
-            if key in COLUMN_WORDS:
-                best = (j + 1, COLUMN_WORDS[key])
+            role = COLUMN_WORDS.get(key) or COLUMN_WORDS.get(key + "#")  # "Buyer Part" as "Buyer Part #"
+            if role:
+                best = (j + 1, role)
         if best:
             end, role = best
             cols.append(Column(role, words[i].x0, words[end - 1].x1, " ".join(w.text for w in words[i:end])))
@@ -113,13 +117,17 @@ def header_columns(line: list[Segment]) -> list[Column] | None:
             unmatched += 1
             if cols and words[i].x0 - cols[-1].x1 < 0.6 * max(words[i].height, 1):
                 cols[-1].x1 = words[i].x1  # "Qty Ordered (ea)" keeps its tail in the same column
+            elif unknown and words[i].x0 - unknown[-1].x1 < 1.2 * max(words[i].height, 1):
+                unknown[-1].x1 = words[i].x1
+            else:
+                unknown.append(Column(UNKNOWN, words[i].x0, words[i].x1, words[i].text))
             i += 1
     roles = {c.role for c in cols}
     if len(cols) < 3 or unmatched > len(cols):
         return None
     if not ({"quantity", "unit_price", "ext"} & roles) or not ({"item", "description", "customer_item"} & roles):
         return None
-    return _disambiguate(cols)
+    return sorted(_disambiguate(cols) + unknown, key=lambda c: c.x0)
 
 
 def _disambiguate(cols: list[Column]) -> list[Column]:
@@ -149,13 +157,18 @@ def stacked_header(layout: PageLayout, i: int) -> tuple[list[Column] | None, int
     lines = [layout.lines[i]]
     for j in range(i + 1, min(i + 3, len(layout.lines))):
         above, line = lines[-1], layout.lines[j]
-        if not line or _has_values(line) or min(s.y0 for s in line) - max(s.y1 for s in above) > 0.5 * layout.line_height:
+        gap = min(s.y0 for s in line) - max(s.y1 for s in above)
+        if _has_values(line) or any(ch.isdigit() for s in line for ch in s.text) or gap > 0.5 * layout.line_height:
             break
         lines.append(line)
         merged = header_columns(_stack_words(lines))
-        if merged and len(merged) > len(best or []):
+        if merged and _known(merged) > _known(best or []):
             best, span = merged, len(lines)
     return best, span
+
+
+def _known(cols: list[Column]) -> int:
+    return sum(c.role != UNKNOWN for c in cols)
 
 
 def _has_values(line: list[Segment]) -> bool:
@@ -165,24 +178,32 @@ def _has_values(line: list[Segment]) -> bool:
 
 
 def _stack_words(lines: list[list[Segment]]) -> list[Segment]:
-    """One pseudo-line whose words are the x-overlapping stacks of the given lines' words, each
-    stack's text read top to bottom."""
-    words = sorted((w for line in lines for s in line for w in s.words), key=lambda w: (w.y0, w.x0))
-    stacks: list[list] = []
-    for w in words:
-        home = next((st for st in stacks if x_overlap(w.x0, w.x1, min(a.x0 for a in st), max(a.x1 for a in st)) > 0
-                     and all(abs(a.yc - w.yc) > 0.5 * max(w.height, 1) for a in st)), None)
+    """One pseudo-line whose words are the x-overlapping stacks of the given lines, each stack's
+    text read top to bottom. A phrase that stacks with a phrase of another line moves as a whole
+    ("Customer Part" over "#"); other phrases keep their words apart for the column matcher."""
+    units = []
+    for n, line in enumerate(lines):
+        for seg in line:
+            stacks = any(x_overlap(seg.x0, seg.x1, o.x0, o.x1) > 0 for m, other in enumerate(lines) if m != n
+                         for o in other)
+            units.extend([_as_word(seg.words)] if stacks else seg.words)
+    units.sort(key=lambda w: (w.y0, w.x0))
+    groups: list[list[Word]] = []
+    for w in units:
+        home = next((g for g in groups if x_overlap(w.x0, w.x1, min(a.x0 for a in g), max(a.x1 for a in g)) > 0
+                     and all(abs(a.yc - w.yc) > 0.5 * max(w.height, 1) for a in g)), None)
         if home is None:
-            stacks.append([w])
+            groups.append([w])
         else:
             home.append(w)
-    merged = []
-    for st in sorted(stacks, key=lambda st: min(a.x0 for a in st)):
-        st.sort(key=lambda a: a.y0)
-        merged.append(Word(" ".join(a.text for a in st), min(a.x0 for a in st), min(a.y0 for a in st),
-                           max(a.x1 for a in st), max(a.y1 for a in st), min(a.confidence for a in st)))
+    merged = [_as_word(sorted(g, key=lambda a: a.y0)) for g in sorted(groups, key=lambda g: min(a.x0 for a in g))]
     first = lines[0][0]
     return [Segment(merged, first.page, first.line_index)]
+
+
+def _as_word(words: list[Word]) -> Word:
+    return Word(" ".join(a.text for a in words), min(a.x0 for a in words), min(a.y0 for a in words),
+                max(a.x1 for a in words), max(a.y1 for a in words), min(a.confidence for a in words))
 
 
 # ------------------------------------------------------------------ cell assignment
@@ -193,21 +214,28 @@ def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list
     the quantity, EA/BX the unit...) when the header lacks that column, as OCR often loses it."""
     cells: dict[str, list[Segment]] = {}
     roles_present = {c.role for c in cols}
+    known = [c for c in cols if c.role != UNKNOWN] or cols
     left_edge, right_edge = min(c.x0 for c in cols), max(c.x1 for c in cols)
     for seg in line:
         roles: list[str] = []
         for w in seg.words:
             ov = [x_overlap(w.x0, w.x1, c.x0, c.x1) for c in cols]
             if max(ov) > 0:
-                role = cols[max(range(len(cols)), key=lambda q: ov[q])].role
+                # a readable column the word touches beats an unreadable one it overlaps more
+                role = max(range(len(cols)), key=lambda q: (cols[q].role != UNKNOWN and ov[q] > 0, ov[q]))
+                role = cols[role].role
+                if role == UNKNOWN:
+                    near = known[_nearest(w.x0, w.x1, known)].role
+                    role = _unknown_role(w.text, roles_present, first=not roles and seg is line[0]) or (
+                        near if _fits(near, w.text) else UNKNOWN)
             elif w.x1 < left_edge - 0.3 * lh or w.x0 > right_edge + 0.3 * lh:
-                near = cols[_nearest(w.x0, w.x1, cols)].role
+                near = known[_nearest(w.x0, w.x1, known)].role
                 role = near if _fits(near, w.text) else (
                     _orphan_role(w.text, roles_present, first=not roles and seg is line[0]) or near)
             elif roles and _text_role(roles[-1]):
                 role = roles[-1]
             else:
-                role = cols[_nearest(w.x0, w.x1, cols)].role
+                role = known[_nearest(w.x0, w.x1, known)].role
             roles.append(role)
         start = 0
         for k in range(1, len(roles) + 1):
@@ -215,6 +243,14 @@ def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list
                 _put(cells, roles[start], seg.sub(start, k))
                 start = k
     return cells
+
+
+def _unknown_role(text: str, present: set[str], first: bool = False) -> str | None:
+    """The role of a word under an unreadable header cell, from its shape and the missing columns;
+    None when its shape names no missing column (the word is then ignored, never guessed)."""
+    if V.is_item_code(text) and "item" not in present:
+        return "item"
+    return _orphan_role(text, present, first=first)
 
 
 def _fits(role: str, text: str) -> bool:

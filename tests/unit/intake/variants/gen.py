@@ -134,7 +134,7 @@ def _page_html(body: str) -> str:
             ' </style></head><body>' + body + '</body></html>')
 
 
-def purchase_order(rng: random.Random, n: int) -> Doc:
+def purchase_order(rng: random.Random, n: int, max_lines: int = 40) -> Doc:
     """A purchase order with every layout choice drawn independently."""
     cust_id, cust_name, _, _ = _pick(rng, CUSTOMERS)
     v = {
@@ -144,6 +144,7 @@ def purchase_order(rng: random.Random, n: int) -> Doc:
         "notes": rng.random() < 0.4, "totals": rng.random() < 0.7, "prices": rng.random() < 0.85,
         "n_lines": rng.choice([2, 3, 4, 6]) if rng.random() < 0.8 else rng.randint(26, 34),
     }
+    v["n_lines"] = min(v["n_lines"], max_lines)  # a scan is one page: its order fits on it
     names = {k: _pick(rng, opts) for k, opts in COLUMN_NAMES.items()}
     order = ["item", "desc", "qty"] + (["uom"] if v["uom"] else []) + (["price", "ext"] if v["prices"] else [])
     if v["cust_parts"]:
@@ -263,9 +264,8 @@ def generate(seed: int, n_po: int = 9, n_case: int = 3, n_scan: int = 4) -> list
     rng = random.Random(seed)
     docs = [purchase_order(rng, k) for k in range(n_po)] + [case_sheet(rng, k) for k in range(n_case)]
     for k in range(n_scan):
-        d = purchase_order(rng, 100 + k) if k % 4 != 3 else case_sheet(rng, 100 + k)
+        d = purchase_order(rng, 100 + k, max_lines=8) if k % 4 != 3 else case_sheet(rng, 100 + k)
         d.scan = True
-        d.variant["n_lines"] = min(d.variant.get("n_lines", 0), 6)
         docs.append(d)
     return docs
 

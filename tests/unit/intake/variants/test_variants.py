@@ -15,8 +15,8 @@ pytest.importorskip("pypdfium2")
 SEED = 11
 TEXT_LINE_F1 = 0.97
 TEXT_HEADER = 0.97
-SCAN_LINE_F1 = 0.70
-SCAN_HEADER = 0.85
+SCAN_LINE_F1 = 0.85
+SCAN_HEADER = 0.9
 
 
 @pytest.fixture(scope="module")
