@@ -25,6 +25,16 @@ _LINE_SEGMENTS = {"PID", "REF", "DTM", "PO4", "CTP", "SAC", "MSG", "SLN", "ACK",
                   "SCH", "N1", "N2", "N3", "N4", "PER", "TXI", "ITD", "CUR", "QTY", "SDQ", "AMT", "NTE", "SI", "LIN"}
 
 
+def first_by_code(wanted: tuple[str, ...], items, code, value):
+    """The value of the first item whose code (qualifier, role) is in ``wanted``, searched in the
+    caller's order of preference; items without a value are passed over."""
+    for choice in wanted:
+        for item in items:
+            if code(item) == choice and value(item):
+                return value(item)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     """REF: qualifier (DP department, IA vendor number, CT contract, LT lot ...), value, description."""
@@ -96,18 +106,10 @@ class PoLine:
         return None
 
     def reference(self, *qualifiers: str) -> str | None:
-        for wanted in qualifiers:
-            for ref in self.references:
-                if ref.qualifier == wanted and ref.value:
-                    return ref.value
-        return None
+        return first_by_code(qualifiers, self.references, lambda r: r.qualifier, lambda r: r.value)
 
     def date_of(self, *qualifiers: str) -> date | None:
-        for wanted in qualifiers:
-            for item in self.dates:
-                if item.qualifier == wanted and item.date:
-                    return item.date
-        return None
+        return first_by_code(qualifiers, self.dates, lambda d: d.qualifier, lambda d: d.date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,25 +145,13 @@ class PurchaseOrder850:
     notes: tuple[str, ...] = field(default=())      # MSG / NTE text
 
     def party(self, *roles: str) -> Party | None:
-        for wanted in roles:
-            for party in self.parties:
-                if party.role == wanted:
-                    return party
-        return None
+        return first_by_code(roles, self.parties, lambda p: p.role, lambda p: p)
 
     def date_of(self, *qualifiers: str) -> date | None:
-        for wanted in qualifiers:
-            for item in self.dates:
-                if item.qualifier == wanted and item.date:
-                    return item.date
-        return None
+        return first_by_code(qualifiers, self.dates, lambda d: d.qualifier, lambda d: d.date)
 
     def reference(self, *qualifiers: str) -> str | None:
-        for wanted in qualifiers:
-            for ref in self.references:
-                if ref.qualifier == wanted and ref.value:
-                    return ref.value
-        return None
+        return first_by_code(qualifiers, self.references, lambda r: r.qualifier, lambda r: r.value)
 
 
 # ------------------------------------------------------------------------------------------- reading
