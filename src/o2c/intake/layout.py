@@ -14,7 +14,8 @@ from statistics import median
 
 from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment, layout_pages
-from o2c.intake.pages.labels import LabelHit, block_below, clean_value, find_labels, value_for
+from o2c.intake.pages.labels import (LabelHit, block_below, clean_value, find_labels, patient_ref_value,
+                                     value_for)
 from o2c.intake.pages.stickers import read_sticker, sticker_clusters
 from o2c.intake.pages.tables import Row, find_tables, headerless_rows
 from o2c.intake.text import TextDocument
@@ -69,13 +70,19 @@ def _header_fields(layouts: list[PageLayout]) -> tuple[dict, dict, list[LabelHit
     all_hits: list[LabelHit] = []
     for layout in layouts:
         for line in layout.lines:
-            for seg in line:
+            for k, seg in enumerate(line):
                 if seg.used:
                     continue
-                for hit in find_labels(seg):
+                for hit in find_labels(seg, ocr=layout.ocr, cell_pair=_cell_pair(layout, line, k)):
                     all_hits.append(hit)
                     _take(hit, layout, fields, sources)
     return fields, sources, all_hits
+
+
+def _cell_pair(layout: PageLayout, line: list[Segment], k: int) -> bool:
+    """A spreadsheet cell with another (unused) cell to its right on the row: on a grid a label
+    cell and its value cell are the whole layout, there is no colon to say so."""
+    return layout.grid and k + 1 < len(line) and not line[k + 1].used
 
 
 def _take(hit: LabelHit, layout: PageLayout, fields: dict, sources: dict) -> None:
@@ -97,6 +104,8 @@ def _take(hit: LabelHit, layout: PageLayout, fields: dict, sources: dict) -> Non
     value = clean_value(f, seg.text)
     if value is None:
         return
+    if f == "procedure.patient_ref":
+        value = patient_ref_value(hit, seg, value)
     if f == "total" and f in fields and sources[f]["page"] == layout.number and sources[f]["bbox"][1] > seg.y0:
         return
     fields[f] = value
@@ -155,7 +164,7 @@ def customer_name(layouts: list[PageLayout]) -> tuple[str | None, dict | None]:
             t = seg.text.strip(" -|")
             if len(re.findall(r"[A-Za-z]", t)) < 4 or _TITLE.search(t) or _FAX_HEADER.search(t):
                 continue
-            if find_labels(seg) or re.search(r"\d{3}", t) or "@" in t:
+            if find_labels(seg, ocr=lay.ocr) or re.search(r"\d{3}", t) or "@" in t:
                 continue
             cands.append(seg)
     if not cands:

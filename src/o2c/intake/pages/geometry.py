@@ -45,6 +45,9 @@ class PageLayout:
     lines: list[list[Segment]]
     line_height: float
     ocr: bool
+    #: a spreadsheet or CSV laid out on a cell grid: each phrase is a whole cell, so a label cell
+    #: followed by a value cell on its row is a pair even without a colon.
+    grid: bool = False
 
     def segments(self):
         for line in self.lines:
@@ -79,7 +82,8 @@ def layout_pages(doc: TextDocument) -> list[PageLayout]:
                 lines.append(segs)
         heights = [s.height for segs in lines for s in segs]
         lh = median(heights) if heights else 10.0
-        result.append(PageLayout(page.number, page.width, page.height, lines, lh, page.ocr))
+        result.append(PageLayout(page.number, page.width, page.height, lines, lh, page.ocr,
+                                 grid=doc.source_kind == "spreadsheet"))
     return result
 
 

@@ -39,7 +39,8 @@ _add("procedure.physician_raw", "Surgeon", "Physician", "Attending Physician", "
      "Implanting Physician", "Surgeon Name", "Ordering Physician", "Attending Surgeon", "Surgeon/Physician")
 _add("procedure.patient_ref", "Patient MRN", "MRN", "Patient ID", "Patient #", "Patient Number", "Medical Record #",
      "Medical Record Number", "Patient", "Patient Acct", "Patient Account", "Acct #")
-_add("procedure.case_id", "Case #", "Case Number", "Case ID", "Case No", "Case")
+_add("procedure.case_id", "Case #", "Case Number", "Case ID", "Case No")
+_add("procedure.case_id", "Case", weak=True)  # "Case study", "Case cart" are words, "Case:" a label
 _add("procedure.name", "Procedure")
 _add("rep_raw", "Vendor Rep", "Sales Rep", "Rep", "Representative", "Rep Name", "Company Rep", "Sales Representative")
 _add("vendor_raw", "Vendor", "Supplier", "Vendor Name", "Supplier Name", "Manufacturer", "Sold By", "Seller")
@@ -67,6 +68,70 @@ _add("room", "OR Room", "Room", "Procedure Room")
 
 _MAX_LABEL_WORDS = 4
 
+# ------------------------------------------------------------------ OCR-tolerant label keys
+#: a lone glyph OCR makes of "#" after a label word ("PO i", "Case !", "PO H").
+_HASH_GLYPHS = {"i", "!", "H", "#!", "i:", "!:"}
+#: glyph runs tesseract confuses; both the label keys and the read words are folded the same way.
+_FOLDS = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "i"), ("l", "i"), ("|", "i"))
+#: labels this long (letters) may also match with one substituted letter ("Surgerv").
+_NEAR_MIN_LETTERS = 6
+
+
+def _fold(key: str) -> str:
+    """Collapse the glyphs OCR confuses so "P0 Nurnber" and "PO Number" share one key."""
+    for a, b in _FOLDS:
+        key = key.replace(a, b)
+    return key
+
+
+def _folded_index() -> tuple[dict[str, str], dict[int, list[str]]]:
+    """Folded key -> label key (ambiguous folds dropped), and long folded keys by length."""
+    folded: dict[str, str | None] = {}
+    for key in LABELS:
+        f = _fold(key)
+        folded[f] = key if folded.get(f, key) == key else None
+    exact = {f: k for f, k in folded.items() if k is not None}
+    by_len: dict[int, list[str]] = {}
+    for f in exact:
+        if sum(c.isalpha() for c in f) >= _NEAR_MIN_LETTERS:
+            by_len.setdefault(len(f), []).append(f)
+    return exact, by_len
+
+
+_FOLDED, _NEAR = _folded_index()
+
+
+def ocr_token(text: str, first: bool) -> str:
+    """A word's key on an OCR'd page: a lone "i"/"!" after the first word was printed as "#"."""
+    if not first and text.strip() in _HASH_GLYPHS:
+        return "#"
+    return norm_token(text)
+
+
+def _near_label(folded: str) -> str | None:
+    """The one long label within a single substituted letter (never the first one), else None:
+    a second candidate means the misread is ambiguous and no label is claimed."""
+    found = None
+    for cand in _NEAR.get(len(folded), ()):
+        diff = [i for i, (a, b) in enumerate(zip(cand, folded)) if a != b]
+        if len(diff) == 1 and diff[0] > 0 and cand[diff[0]].isalpha() and folded[diff[0]].isalpha():
+            if found is not None:
+                return None
+            found = _FOLDED[cand]
+    return found
+
+
+def match_label(key: str, ocr: bool = False) -> str | None:
+    """The LABELS key a normalised word run reads as. Text pages match exactly; OCR'd pages also
+    after folding confusable glyphs, and labels of six letters or more with one misread letter.
+    Short labels get no edit distance: "Pol", "Dated" are words, not misread labels."""
+    if key in LABELS:
+        return key
+    if not ocr or not key:
+        return None
+    folded = _fold(key)
+    return _FOLDED.get(folded) or _near_label(folded)
+
 
 @dataclass
 class LabelHit:
@@ -88,24 +153,33 @@ class LabelHit:
         return self.segment.sub(self.end, self._stop)
 
     _stop: int | None = None
+    #: the LABELS key the words were read as ("patientmrn"), even when OCR misread them.
+    key: str = ""
 
 
-def find_labels(segment: Segment) -> list[LabelHit]:
+def find_labels(segment: Segment, ocr: bool = False, cell_pair: bool = False) -> list[LabelHit]:
     """All labels inside a phrase; a label not at the phrase start must end with a colon, so words
-    of a value ("Total Hip Arthroplasty") are not read as labels."""
+    of a value ("Total Hip Arthroplasty") are not read as labels. ``ocr``: the phrase was OCR'd, so
+    misread labels are accepted (``match_label``). ``cell_pair``: the phrase is a whole spreadsheet
+    cell with a value cell to its right, so a weak label ("Purchase Order") needs no colon there."""
     words = [w.text for w in segment.words]
+    if cell_pair:
+        whole = _whole_cell_label(words)
+        if whole is not None:
+            return [whole_hit(segment, whole)]
     hits: list[LabelHit] = []
     i = 0
     while i < len(words):
         best = None
         key = ""
         for j in range(i, min(len(words), i + _MAX_LABEL_WORDS)):
-            key += norm_token(words[j])
+            key += ocr_token(words[j], j == i) if ocr else norm_token(words[j])
             colon = words[j].rstrip().endswith(":")
-            if key in LABELS:
-                strong = key not in WEAK or colon
+            label = match_label(key, ocr)
+            if label is not None:
+                strong = label not in WEAK or colon
                 if (i == 0 or colon) and strong:
-                    best = LabelHit(LABELS[key], segment, i, j + 1, colon)
+                    best = LabelHit(LABELS[label], segment, i, j + 1, colon, key=label)
             if colon:
                 break
         if best is not None:
@@ -122,13 +196,28 @@ def find_labels(segment: Segment) -> list[LabelHit]:
     return hits
 
 
-def is_label_text(text: str) -> bool:
+def _whole_cell_label(words: list[str]) -> str | None:
+    """The label a whole cell spells, weak ones included, or None."""
+    if not words or len(words) > _MAX_LABEL_WORDS:
+        return None
+    key = "".join(norm_token(w) for w in words)
+    return key if key in LABELS else None
+
+
+def whole_hit(segment: Segment, key: str) -> LabelHit:
+    """A hit covering the whole phrase; it stands for a colon (its value is in the next cell)."""
+    hit = LabelHit(LABELS[key], segment, 0, len(segment.words), True, key=key)
+    return hit
+
+
+def is_label_text(text: str, ocr: bool = False) -> bool:
     """Whether a phrase starts with a known label (such a phrase is never someone's value)."""
     tokens = text.split()
     key = ""
-    for t in tokens[:_MAX_LABEL_WORDS]:
-        key += norm_token(t)
-        if key in LABELS and key not in WEAK:
+    for n, t in enumerate(tokens[:_MAX_LABEL_WORDS]):
+        key += ocr_token(t, n == 0) if ocr else norm_token(t)
+        label = match_label(key, ocr)
+        if label is not None and label not in WEAK:
             return True
     return False
 
@@ -166,6 +255,26 @@ def clean_value(field: str, text: str) -> str | None:
         t = re.sub(r"^(?:#|n[°o]\.?|nr\.?|no\.|number)\s*:?\s*", "", t.strip(".,"), flags=re.I)
         return t.split()[0] if len(t.split()) > 1 and re.search(r"\d", t.split()[0]) else t
     return t or None
+
+
+# ------------------------------------------------------------------ patient reference
+_MRN_LABEL = re.compile(r"mrn|medicalrecord")
+_MRN_VALUE = re.compile(r"^MRN\W*(\w[\w-]*)$", re.I)
+_BARE_NUMBER = re.compile(r"^\d[\d-]*$")
+
+
+def patient_ref_value(hit: LabelHit, seg: Segment, value: str) -> str:
+    """A patient reference keeps the kind of number it is: "MRN 0943284", as printed in a value
+    cell. When the label itself names a medical record ("MRN", "Patient MRN", "Medical Record #")
+    and the value is a bare number, the "MRN" was either a label read into the value on a scan
+    ("MRN 7111153" -> label MRN, value 7111153) or a label with a colon; both are written
+    "MRN <number>" so scans and text PDFs agree. Other labels ("Patient ID") keep the value as is."""
+    m = _MRN_VALUE.match(value.strip())
+    if m:
+        return f"MRN {m.group(1)}"
+    if _MRN_LABEL.search(hit.key) and _BARE_NUMBER.match(value.strip()):
+        return f"MRN {value.strip()}"
+    return value
 
 
 # ------------------------------------------------------------------ value search
@@ -225,6 +334,9 @@ def block_below(hit: LabelHit, layout: PageLayout, max_lines: int = 6) -> list[S
         out.append(hit.inline)
     pos = _line_pos(layout, hit.segment)
     last_y1 = label.y1
+    # an address line starts under the label; a phrase starting well past the label's end is in
+    # the next column (a "PO #" box beside a "Deliver To" block), not part of the address.
+    col_end = min(col_end, label.x1 + 2 * layout.line_height) if not right else col_end
     for line in layout.lines[pos + 1:]:
         cands = [s for s in line if label.x0 - 2 * layout.line_height <= s.x0 < col_end - 1]
         if not cands:
@@ -232,7 +344,7 @@ def block_below(hit: LabelHit, layout: PageLayout, max_lines: int = 6) -> list[S
                 break
             continue
         seg = cands[0]
-        if seg.y0 - last_y1 > 1.6 * layout.line_height or is_label_text(seg.text):
+        if seg.y0 - last_y1 > 1.6 * layout.line_height or is_label_text(seg.text, layout.ocr):
             break
         out.append(seg)
         last_y1 = seg.y1
