@@ -132,7 +132,7 @@ def _read_attachment(blob: bytes, name: str, master: MasterIndex) -> dict:
     except Unsupported as exc:
         return {"lines": [], "warnings": [str(exc)]}
     except Exception as exc:  # noqa: BLE001 - one bad attachment must not lose the e-mail
-        return {"lines": [], "warnings": [f"could not read: {type(exc).__name__}: {exc}"]}
+        return {"lines": [], "warnings": [f"could not read: {exc}"]}
     return {}
 
 
@@ -148,12 +148,12 @@ def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | N
     except Unsupported as exc:
         return _unknown(filename, channel, str(exc))
     except Exception as exc:  # noqa: BLE001 - the caller gets a refusal it can show, not a traceback
-        return _unknown(filename, channel, f"could not read {filename}: {type(exc).__name__}: {exc}")
+        return _unknown(filename, channel, f"could not read {filename}: {exc}")
     try:
         doc = resolve(raw, master, sender=sender, channel=channel or inferred, received_at=when)
     except Exception as exc:  # noqa: BLE001
         doc = dict(raw)
-        doc.setdefault("warnings", []).append(f"resolution failed: {type(exc).__name__}: {exc}")
+        doc.setdefault("warnings", []).append(f"resolution failed: {exc}")
     return _finish(doc, filename, channel or inferred)
 
 

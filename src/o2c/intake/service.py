@@ -136,7 +136,7 @@ def run_extraction(conn: Connection, data: bytes, filename: str, *, channel: str
         extraction = extractor(data, filename, **options)
     except Exception as exc:  # noqa: BLE001 - a reader bug must refuse one document, not stop the intake
         extraction = {"source": filename, "document_type": "unknown", "channel": channel, "lines": [],
-                      "confidence": 0.0, "warnings": [f"could not read {filename}: {type(exc).__name__}: {exc}"]}
+                      "confidence": 0.0, "warnings": [f"could not read {filename}: {exc}"]}
     extraction["source"] = filename
     return extraction
 
@@ -148,7 +148,7 @@ def unreadable_reason(extraction: dict) -> str | None:
         return "this is a remittance advice, not an order: import it with o2c cash import"
     if kind not in rules.ORDER_DOCUMENTS and not extraction.get("lines"):
         warnings = "; ".join(str(w) for w in extraction.get("warnings") or []) or "no order could be read"
-        return f"unreadable: {warnings}"
+        return warnings
     return None
 
 
