@@ -155,6 +155,8 @@ class LabelHit:
     _stop: int | None = None
     #: the LABELS key the words were read as ("patientmrn"), even when OCR misread them.
     key: str = ""
+    #: a whole spreadsheet cell: its value is the next cell on the row.
+    cell: bool = False
 
 
 def find_labels(segment: Segment, ocr: bool = False, cell_pair: bool = False) -> list[LabelHit]:
@@ -206,7 +208,7 @@ def _whole_cell_label(words: list[str]) -> str | None:
 
 def whole_hit(segment: Segment, key: str) -> LabelHit:
     """A hit covering the whole phrase; it stands for a colon (its value is in the next cell)."""
-    hit = LabelHit(LABELS[key], segment, 0, len(segment.words), True, key=key)
+    hit = LabelHit(LABELS[key], segment, 0, len(segment.words), True, key=key, cell=True)
     return hit
 
 
@@ -322,12 +324,20 @@ def _value_below(hit: LabelHit, layout: PageLayout, right: list[Segment]) -> Seg
     return None
 
 
+def _cell_block(right: list[Segment]) -> list[Segment]:
+    """A spreadsheet label cell's block is the value cell beside it ("Ship To | Cedar Ridge")."""
+    nearest = min(right, key=lambda s: s.x0, default=None)
+    return [nearest] if nearest is not None and not is_label_text(nearest.text) else []
+
+
 def block_below(hit: LabelHit, layout: PageLayout, max_lines: int = 6) -> list[Segment]:
     """An address block: the inline text plus the phrases stacked under the label in its column,
     until a blank gap or another label."""
     label = hit.label_segment
     line = layout.lines[_line_pos(layout, hit.segment)]
     right = [s for s in line if s.x0 > hit.segment.x1 - 1]
+    if hit.cell:
+        return _cell_block(right)
     col_end = min((s.x0 for s in right), default=layout.width)
     out: list[Segment] = []
     if hit.inline is not None and hit.inline.text.strip(" :"):
