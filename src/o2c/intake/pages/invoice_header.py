@@ -189,19 +189,27 @@ def invoice_total(lines: list[str]) -> str | None:
 def issuer(lines: list[str], addressee: set[str]) -> str | None:
     """The seller: a company name (a legal form, or a name repeated in the legal footer) from the
     letterhead or a line of company particulars, scored by how seller-like its surroundings are.
-    Names printed in the addressee block ("Bill to", "ATTN", the window address) never count."""
-    blocked = _addressee_lines(lines)
+    Names printed in the addressee block ("Bill to", "ATTN", the window address) never count, and
+    neither does a place name: a city is printed as often as a company and would outscore it."""
+    window = window_addressee(lines)
+    blocked = _addressee_lines(lines) | window
+    avoid = {_key(n) for n in addressee} | {_key(lines[i]) for i in window} | place_names(lines)
     best, best_score = None, 0.0
     for i, line in enumerate(lines):
         if i in blocked:
             continue
         for name in _names_in(line):
-            if name.lower() in addressee:
+            if name.lower() in addressee or _key(name) in avoid:
                 continue
             score = _score(name, i, lines)
             if score > best_score:
                 best, best_score = name, score
     return best if best_score >= 3 else None
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, lower case: names compare equal whatever their punctuation."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _addressee_lines(lines: list[str]) -> set[int]:
@@ -213,14 +221,121 @@ def _addressee_lines(lines: list[str]) -> set[int]:
     return out
 
 
+# ------------------------------------------------------------------ places and address blocks
+#: "69100 Villeurbanne", "3012 CN Rotterdam", "D-63571 Gelnhausen", "75371 Paris Cedex 08"
+_POSTCODE_FIRST = re.compile(r"^(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2}(?=\s))?\s+(?P<place>[^\d@:]+?)"
+                             r"(?:\s+(?:cedex\s*)?\d{1,2})?[\s.,]*$", re.I)
+#: "New Delhi - 110001", "Bangalore-560068", "Springfield, IL 62704", "Lucknow 226010"
+_POSTCODE_LAST = re.compile(r"^(?P<place>[^\d@:]+?)[\s,-]+(?:[A-Z]{2}\s+)?\d{5,6}(?:-\d{4})?[\s.,]*$")
+#: "27 rue Henri Rolland", "93B Sai Yu Chung", "Sessamestreet 32", "Hauptstr. 1", "Uferweg 40-42"
+_STREET = re.compile(r"^\d{1,4}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ][^@:]*$|"
+                     r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ.' -]{2,40}\s\d{1,4}[A-Za-z]?(?:[-/]\d{1,4})?$")
+
+
+def place_of(line: str) -> str | None:
+    """The place name of a postcode line ("69100 Villeurbanne" -> "Villeurbanne"), else None."""
+    text = line.strip()
+    for pattern in (_POSTCODE_FIRST, _POSTCODE_LAST):
+        m = pattern.match(text)
+        if m and re.search(r"[A-Za-zÀ-ÿ]{2}", m.group("place")) and not _labelled(m.group("place")):
+            return m.group("place").strip(" ,.-")
+    return None
+
+
+def _labelled(text: str) -> bool:
+    """Whether words before a figure are a label ("Invoice No 123456", "KvK 24330087"), which
+    makes the figure a reference rather than a postcode."""
+    return bool(_NUMBER_LABEL.search(text) or _TITLE_WORDS.search(text) or _PARTICULARS.search(text)
+                or _NOT_NAME.search(text) or re.search(r"\b(?:no|nr|kvk|id|ref)\b\.?\s*$", text, re.I))
+
+
+def place_names(lines: list[str]) -> set[str]:
+    """Keys of the place names the document prints beside a postcode: a line reading only such a
+    name ("New Delhi,") is an address line, never the issuer, however often it repeats."""
+    return {_key(p) for p in (place_of(ln) for ln in lines) if p and _key(p)}
+
+
+def _is_street(line: str) -> bool:
+    return bool(_STREET.match(line.strip())) and place_of(line) is None
+
+
+def _is_name_line(line: str) -> bool:
+    """A short line of words only: a person or company in an address block."""
+    text = line.strip()
+    return (0 < len(text) <= 40 and len(text.split()) <= 5 and not re.search(r"\d|:|@", text)
+            and not _PARTICULARS.search(text) and not _TITLE_WORDS.search(text) and not _NOT_NAME.match(text))
+
+
+def window_addressee(lines: list[str], top: int = 15) -> set[int]:
+    """Indexes of an unlabelled addressee block near the top of the page (the envelope window):
+    one or two name lines, street lines, then a postcode line, 2-5 lines in all. A block followed
+    by company particulars (website, VAT, IBAN) is the sender's letterhead, not the addressee; of
+    two stacked blocks the first is the sender's return address ("Free Service Abonné / 75371
+    Paris Cedex 08") unless it gives a street, so a block without a street line needs one above."""
+    found: set[int] = set()
+    i, limit, earlier = 0, min(len(lines), top), False
+    while i < limit:
+        block = _block_at(lines, i)
+        if not block:
+            i += 1
+            continue
+        end = block[-1] + 1
+        has_street = any(_is_street(lines[k]) for k in block)
+        tail = lines[block[0]:end + 1]
+        if (has_street or earlier) and not any(_PARTICULARS.search(ln) for ln in tail):
+            found.update(block)
+        earlier = True
+        i = end
+    return found
+
+
+def _block_at(lines: list[str], i: int) -> list[int]:
+    """The address block starting at line i (name lines, street lines, a postcode line), or []."""
+    k, names, streets = i, 0, 0
+    while k < len(lines) and names < 2 and _is_name_line(lines[k]):
+        k, names = k + 1, names + 1
+    while k < len(lines) and streets < 2 and _is_street(lines[k]):
+        k, streets = k + 1, streets + 1
+    if names == 0 or k >= len(lines) or place_of(lines[k]) is None or not 2 <= k + 1 - i <= 5:
+        return []
+    return list(range(i, k + 1))
+
+
+# ------------------------------------------------------------------ candidate names
+#: a fragment of the next printed line that the line grouping wedged into a name: an e-mail, a
+#: website or a street and number ("Coolblue Weena 664 B.V." is "Coolblue B.V." above "Weena 664")
+_WEDGED = re.compile(r"(?<=[A-Za-zÀ-ÿ.])\s+(?:\S+@\S+\.\w+|www\.\S+|[A-Z][a-zà-ÿ]+\s\d{1,4}[a-z]?)\s+(?=[A-Z])")
+
+
+def _unwedged(line: str) -> str | None:
+    """The line with wedged fragments taken out, so the two halves of a name meet again; None
+    when there is nothing to take out."""
+    joined = _WEDGED.sub(" ", line)
+    return joined if joined != line else None
+
+
 def _names_in(line: str) -> list[str]:
+    """Company-name phrases of a line, and of the line with wedged fragments taken out; a phrase
+    still holding a wedged fragment ("Tulpia Dam 12 B.V.") is dropped for its joined form."""
+    out = _phrases(line)
+    joined = _unwedged(line)
+    if joined:
+        wedged = [m.group(0).strip() for m in _WEDGED.finditer(line)]
+        out = [n for n in out if not any(w in n for w in wedged)]
+        out += [n for n in _phrases(joined) if n not in out]
+    return out
+
+
+def _phrases(line: str) -> list[str]:
     """Company-name phrases of a line: the text up to a legal form, or the leading words before a
-    separator (" - ", "," or a title word) when the line opens the page."""
+    separator (" - ", "," or a title word) when the line opens the page. A phrase opening with a
+    legal form ("Sarl au capital de ...") is the sentence of a legal footer, not a name."""
     out = []
     for m in _LEGAL_FORM.finditer(line):
         start = max(line.rfind(sep, 0, m.start()) for sep in (" - ", ":", ",", "  ", "|"))
         head = line[start + 1 if start >= 0 else 0:m.end()].strip(" -:,|")
         head = re.sub(r"^(?:by|from|de|von|door)\s+", "", head, flags=re.I)
+        head = re.sub(r"^(?:invoice|rechnung|facture|factuur)\W+", "", head, flags=re.I)
         if 1 <= len(head.split()) <= 6 and re.search(r"[A-Za-z]{2}", head) and not re.search(r"\d{3}", head):
             out.append(head)
     lead = _TITLE_WORDS.split(line)[0]
@@ -228,7 +343,7 @@ def _names_in(line: str) -> list[str]:
     if lead and 1 <= len(lead.split()) <= 4 and not re.search(r"\d", lead) and "@" not in lead \
             and not _PARTICULARS.search(lead) and not _NOT_NAME.match(lead):
         out.append(lead)
-    return [n for n in out if _LEGAL_FORM.sub("", n).strip(" .,&")]
+    return [n for n in out if _LEGAL_FORM.sub("", n).strip(" .,&") and not _LEGAL_FORM.match(n)]
 
 
 def _score(name: str, index: int, lines: list[str]) -> float:
@@ -243,15 +358,39 @@ def _score(name: str, index: int, lines: list[str]) -> float:
     near = lines[max(0, index - 2):index + 3]
     if any(_PARTICULARS.search(ln) for ln in near):
         score += 1
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    key = _key(name)
     if len(key) >= 3:
-        repeats = sum(1 for j, ln in enumerate(lines) if j != index and key in re.sub(r"[^a-z0-9]", "", ln.lower()))
+        repeats = sum(1 for j, ln in enumerate(lines) if j != index and key in _key(ln))
         score += min(repeats, 2)
     if lines[index].strip(" .,") == name:
         score += 0.5  # a name on a line of its own is a letterhead or signature, not running text
+        score += _legal_footer(index, lines)
+    score += _own_email(name, lines[index])
     if _TITLE_WORDS.search(name) or len(key) < 3:
         score -= 3
     return score
+
+
+def _legal_footer(index: int, lines: list[str]) -> float:
+    """1 when the two lines under a name standing alone state a company's legal particulars
+    ("Siège social ...", "Sarl au capital ...", "Registered office"): the legal footer heads its
+    particulars with the company's name, which then carries that legal form."""
+    below = lines[index + 1:index + 3]
+    legal = any(_LEGAL_FORM.search(ln) for ln in below)
+    office = any(_PARTICULARS.search(ln) for ln in below)
+    return 1.0 if legal and office else 0.0
+
+
+def _own_email(name: str, line: str) -> float:
+    """1 when the line prints an e-mail address spelling the name ("Sammy Maystone" beside
+    smaystone4@...): a letterhead gives its owner's address; a wedged-in stranger's would not
+    spell the name."""
+    words = [w for w in (_key(w) for w in name.split()) if len(w) >= 4]
+    for local in re.findall(r"([A-Za-z0-9._-]+)@", line):
+        letters = _key(local)
+        if any(w in letters for w in words):
+            return 1.0
+    return 0.0
 
 
 # ------------------------------------------------------------------ entry point
