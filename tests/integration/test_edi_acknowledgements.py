@@ -57,3 +57,23 @@ def test_a_broken_interchange_gets_a_rejecting_997(db_url, demo_master):
     assert segments["AK5"].get(1) == "R" and segments["AK9"].get(1) == "R"
     (_, _, tx), = read_x12(payloads["855"]["content"], "855").transactions("855")
     assert next(s for s in tx.segments if s.tag == "BAK").get(2) == "RJ"
+
+
+def test_invoices_and_acknowledgements_never_share_a_control_number(db_url, demo_master):
+    from sqlalchemy import select
+
+    from o2c.billing.documents import invoice_x12
+    from o2c.orders.service import allocate_order, ship_order
+    from o2c.storage import schema as t
+    with unit_of_work("test") as uow:
+        load_master_data(uow, demo_master)
+        result = ingest_document(uow, PO_850.encode(), "po.edi", channel="edi", sender="HARBORVIEW")
+        allocate_order(uow, result.order_id)
+        shipment = ship_order(uow, result.order_id)
+        invoice = uow.conn.execute(select(t.invoices.c.invoice_number).where(
+            t.invoices.c.shipment_id == shipment)).scalar_one()
+        x810 = invoice_x12(uow, invoice)
+    with unit_of_work(read_only=True) as uow:
+        acks = [m["payload"]["content"] for m in outbound_messages(uow.conn)]
+    controls = [read_x12(text, "x").interchanges[0].control_number for text in [*acks, x810]]
+    assert len(controls) == 3 and len(set(controls)) == 3

@@ -21,6 +21,7 @@ from o2c.kernel.config import settings
 from o2c.kernel.money import from_minor
 from o2c.masterdata.repository import get_customer
 from o2c.storage import schema as t
+from o2c.storage.counters import next_interchange_control
 
 
 def seller_party() -> Party:
@@ -163,22 +164,6 @@ def _procedure_date(procedure: dict):
 
 
 # --- documents leaving the building ----------------------------------------------------------------
-X12_CONTROL_SERIES = "x12_interchange"
-
-
-def next_control_number(conn: Connection) -> int:
-    """ISA13/GS06 control numbers: one counter per installation, taken in the dispatch's transaction so
-    a partner never sees the same control number on two interchanges."""
-    from sqlalchemy import insert, update
-    changed = conn.execute(update(t.invoice_series).where(t.invoice_series.c.series == X12_CONTROL_SERIES)
-                           .values(next_number=t.invoice_series.c.next_number + 1)
-                           .returning(t.invoice_series.c.next_number)).scalar()
-    if changed is None:
-        conn.execute(insert(t.invoice_series).values(series=X12_CONTROL_SERIES, prefix="", next_number=2))
-        return 1
-    return changed - 1
-
-
 def invoice_x12(uow, invoice_number: str) -> str:
     """The invoice as an X12 810 interchange addressed to the customer's EDI id; the dispatch is
     recorded (audit, outbox ``invoice.sent``). A customer without an EDI id cannot receive one."""
@@ -192,7 +177,7 @@ def invoice_x12(uow, invoice_number: str) -> str:
                        code="no_edi_id")
     if not doc.seller.edi_id:
         raise Conflict("company.edi_id is not configured: an 810 needs our own EDI id", code="no_edi_id")
-    control = next_control_number(uow.conn)
+    control = next_interchange_control(uow.conn)
     envelope = Envelope(doc.seller.edi_id, doc.buyer.edi_id, control, control, uow.now)
     text = write_810(envelope, [doc])
     record_dispatch(uow, invoice_number, "x12", doc.buyer.edi_id, f"ISA{control:09d}")

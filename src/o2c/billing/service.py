@@ -31,6 +31,7 @@ from o2c.ledger import model as ledger
 from o2c.masterdata.model import Customer
 from o2c.masterdata.repository import get_customer
 from o2c.storage import schema as t
+from o2c.storage.counters import take_next
 from o2c.storage.uow import UnitOfWork
 
 KINDS = ("invoice", "credit_memo")
@@ -38,14 +39,8 @@ KINDS = ("invoice", "credit_memo")
 
 def next_number(conn: Connection, series: str) -> str:
     """Take the next number of ``series`` (gapless: the UPDATE holds the row until commit)."""
-    prefix = settings()["invoice_series"].get(series, series.upper() + "-")
-    changed = conn.execute(update(t.invoice_series).where(t.invoice_series.c.series == series)
-                           .values(next_number=t.invoice_series.c.next_number + 1)
-                           .returning(t.invoice_series.c.next_number, t.invoice_series.c.prefix)).first()
-    if changed is None:
-        conn.execute(insert(t.invoice_series).values(series=series, prefix=prefix, next_number=2))
-        return f"{prefix}{1:06d}"
-    return f"{changed.prefix}{changed.next_number - 1:06d}"
+    number, prefix = take_next(conn, series, settings()["invoice_series"].get(series, series.upper() + "-"))
+    return f"{prefix}{number:06d}"
 
 
 # --- the rules -------------------------------------------------------------------------------------

@@ -4,36 +4,26 @@ A trading partner expects a 997 for every functional group it sent (did the inte
 parse?) and an 855 once the order is accepted or refused. Both are written to the outbox as
 ``edi.outbound`` events carrying the X12 text, so the connector that talks to the VAN or AS2 delivers
 them exactly once; ``o2c edi outbound`` writes them to files. Interchange and group control numbers
-come from a counter row taken in the same transaction, so they never repeat.
+come from the installation's one interchange counter (o2c.storage.counters), shared with 810
+invoices, so they never repeat.
 """
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from o2c.formats.x12 import (Envelope, X12Error, accept_order, acknowledge_group, purchase_orders, read_x12,
                              write_855, write_997)
 from o2c.formats.x12.ack855 import ACK_REJECTED, LINE_REJECTED, PoAcknowledgement855
 from o2c.kernel.config import settings
 from o2c.storage import schema as t
+from o2c.storage.counters import next_interchange_control
 from o2c.storage.uow import UnitOfWork
 
 EVENT = "edi.outbound"
-COUNTER = "x12-control"
 
 
 def is_x12(data: bytes) -> bool:
     return data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"ISA")
-
-
-def next_control(uow: UnitOfWork) -> int:
-    """The next interchange control number (ISA13/GS06 share it); gapless like invoice numbers."""
-    s = t.invoice_series
-    row = uow.conn.execute(update(s).where(s.c.series == COUNTER).values(next_number=s.c.next_number + 1)
-                           .returning(s.c.next_number)).first()
-    if row is None:
-        uow.conn.execute(insert(s).values(series=COUNTER, prefix="", next_number=2))
-        return 1
-    return row.next_number - 1
 
 
 def _already_sent(uow: UnitOfWork, document_id: str, set_id: str) -> bool:
@@ -43,7 +33,7 @@ def _already_sent(uow: UnitOfWork, document_id: str, set_id: str) -> bool:
 
 
 def _envelope(uow: UnitOfWork, partner_qualifier: str, partner_id: str) -> Envelope:
-    control = next_control(uow)
+    control = next_interchange_control(uow.conn)
     company = settings()["company"]
     return Envelope(sender_id=company.get("edi_id") or company["id"], receiver_id=partner_id,
                     receiver_qualifier=partner_qualifier, interchange_control=control, group_control=control,
