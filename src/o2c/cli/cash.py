@@ -146,7 +146,7 @@ def run_cash_apply(args) -> int:
     from o2c.cash.queue import parse_invoice_arg
     from o2c.cash.service import ApplicationRequest, apply_unapplied
     from o2c.kernel.errors import NotFound
-    from o2c.kernel.money import from_minor
+    from o2c.kernel.money import from_minor, to_minor
     from o2c.storage import schema as t
     ready()
     chosen = [parse_invoice_arg(v) for v in args.invoice]
@@ -162,7 +162,7 @@ def run_cash_apply(args) -> int:
                     t.invoices.c.invoice_number == number)).scalar() or 0
                 amount = from_minor(max(min(open_minor, left), 0), payment.currency)
             requests.append(ApplicationRequest(number, amount))
-            left -= int(amount * 100)
+            left -= to_minor(amount, payment.currency)
         result = apply_unapplied(uow, args.payment_id, requests)
     applied = ", ".join(f"{r['invoice_number']} {from_minor(r['amount_minor'])}" for r in result["applications"])
     emit(args, {**result, "applications": [{"invoice_number": r["invoice_number"],

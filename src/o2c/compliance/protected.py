@@ -96,21 +96,3 @@ def seal_patient_fields(value):
 
 def unseal_patient_fields(value):
     return _map_patient_refs(value, unseal)
-
-
-def seal_procedure(procedure: dict | None) -> dict | None:
-    if not procedure:
-        return procedure
-    sealed = dict(procedure)
-    if sealed.get("patient_ref"):
-        sealed["patient_ref"] = seal(str(sealed["patient_ref"]))
-    return sealed
-
-
-def unseal_procedure(procedure: dict | None) -> dict | None:
-    if not procedure:
-        return procedure
-    plain = dict(procedure)
-    if plain.get("patient_ref"):
-        plain["patient_ref"] = unseal(plain["patient_ref"])
-    return plain

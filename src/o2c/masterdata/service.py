@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from o2c.billing.terms import PaymentTerms  # noqa: F401  (terms were normalised while reading)
 from o2c.inventory.model import COMPANY, OPENING
 from o2c.inventory.service import move_stock
 from o2c.kernel.errors import Problem, ValidationFailed
