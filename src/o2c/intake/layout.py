@@ -58,7 +58,7 @@ def parse_page_document(doc: TextDocument) -> dict:
     result = _assemble(doc, doc_type, fields, sources, lines, customer)
     # hook: invoices - general invoice-header rules fill what the label reader missed (pages.invoice_header)
     from o2c.intake.pages.invoice_header import fill_invoice_header
-    return fill_invoice_header(doc.text, result)
+    return fill_invoice_header(doc.text, result, layouts)
 
 
 # ------------------------------------------------------------------ header fields

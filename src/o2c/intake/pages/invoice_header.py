@@ -29,7 +29,7 @@ _NUMBER_LABEL = re.compile(
     r"factuur\s*(?:nummer|nr\.?)\s*:?|num[ée]ro\s+de\s+facture\s*:?|facture\s*n[°o]\.?\s*:?|"
     r"fa(?:k|c)tura\s*(?:nr\.?|n[°o])\s*:?", re.I)
 _DATE_LABEL = re.compile(
-    r"(?:invoice|billing|bill)\s*date|date\s+of\s+(?:invoice|issue)|rechnungsdatum|factuurdatum|"
+    r"(?:invoice|billing|bill)\s*date|date\s+of\s+(?:invoice|issue)|rechnungs-?\s*datum|factuur\s*datum|"
     r"date\s+de\s+factur(?:e|ation)|data\s+wystawienia", re.I)
 _PLAIN_DATE_LABEL = re.compile(r"^(?:date|datum|dated)\s*:", re.I)
 _TOTAL_STRONG = re.compile(
@@ -143,21 +143,28 @@ def invoice_number(lines: list[str]) -> str | None:
     return None
 
 
-def invoice_date(lines: list[str], day_first: bool) -> str | None:
-    """A date after an invoice-date label; else the date in the invoice-number line ("Facture
-    n°562044387 du 02 Juillet 2015"); else the first line starting with a bare "Date:" label."""
+def invoice_date(lines: list[str], day_first: bool, pairs: list[tuple[str, str]] = ()) -> str | None:
+    """A date after an invoice-date label; else under it in a label-row table; else the date in
+    the invoice-number line ("Facture n°562044387 du 02 Juillet 2015"); else the first line
+    starting with a bare "Date:" label."""
     for line in lines:
         m = _DATE_LABEL.search(line)
         if m:
             found = parse_date_any(line[m.end():], day_first)
             if found:
                 return found
+    found = table_date(pairs, day_first)
+    if found:
+        return found
     for line in lines:
         m = _NUMBER_LABEL.search(line)
         if m:
             found = parse_date_any(line[m.end():], day_first)
             if found:
                 return found
+    found = table_date(pairs, day_first, plain=True)
+    if found:
+        return found
     for line in lines:
         for m in re.finditer(r"(?:^|\s)(?:date|datum|dated)\s*:", line, re.I):
             found = parse_date_any(line[m.end():], day_first)
@@ -205,6 +212,112 @@ def issuer(lines: list[str], addressee: set[str]) -> str | None:
             if score > best_score:
                 best, best_score = name, score
     return best if best_score >= 3 else None
+
+
+# ------------------------------------------------------------------ label-row tables
+#: a column header naming the invoice number: "Invoice No.", "Rechnung Nr"; in a row of column
+#: headers the bare document word ("Factuur", "Invoice") heads the column holding the number.
+_COL_NUMBER = re.compile(r"(?:invoice|bill|receipt|rechnung|rechnungs|factuur|facture|fattura|faktura)\s*"
+                         r"(?:no\.?|number|nr\.?|num\.?|#|id|nummer|n[°o]\.?)?", re.I)
+_COL_PLAIN_DATE = re.compile(r"date|datum|dated|data", re.I)
+
+
+def label_rows(layouts: list) -> list[tuple[str, str]]:
+    """(label, value) pairs of label-row tables: a row of column headers without a figure and,
+    right under it, a row of values (at least half of them with a figure); each header takes the
+    value cell its column overlaps most, one value per header."""
+    pairs: list[tuple[str, str]] = []
+    for lay in layouts or []:
+        for k in range(len(lay.lines) - 1):
+            head, below = lay.lines[k], lay.lines[k + 1]
+            if _is_label_row(head) and _values_under(head, below, lay.line_height):
+                pairs += _pair_columns(head, below)
+    return pairs
+
+
+def _is_label_row(line: list) -> bool:
+    return len(line) >= 2 and all(_is_label_cell(s.text) for s in line)
+
+
+def _is_label_cell(text: str) -> bool:
+    t = text.strip(" :")
+    return 0 < len(t) <= 30 and len(t.split()) <= 4 and not re.search(r"\d|@", t)
+
+
+def _values_under(head: list, below: list, line_height: float) -> bool:
+    gap = min(s.y0 for s in below) - max(s.y1 for s in head)
+    with_figures = sum(1 for s in below if re.search(r"\d", s.text))
+    return -0.2 * line_height < gap < 1.5 * line_height and 2 * with_figures >= len(below)
+
+
+def _pair_columns(head: list, below: list) -> list[tuple[str, str]]:
+    """Greedy one-to-one pairing by horizontal overlap (relative to the narrower cell)."""
+    options = []
+    for i, h in enumerate(head):
+        for j, v in enumerate(below):
+            overlap = max(0.0, min(h.x1, v.x1) - max(h.x0, v.x0))
+            options.append((overlap / max(1.0, min(h.x1 - h.x0, v.x1 - v.x0)), i, j))
+    taken_h: set[int] = set()
+    taken_v: set[int] = set()
+    pairs = {}
+    for ratio, i, j in sorted(options, reverse=True):
+        if ratio < 0.3 or i in taken_h or j in taken_v:
+            continue
+        taken_h.add(i)
+        taken_v.add(j)
+        pairs[i] = (head[i].text.strip(" :"), below[j].text.strip())
+    return [pairs[i] for i in sorted(pairs)]
+
+
+def _number_token(text: str) -> str | None:
+    """The first token of a value when it can be a document number: a figure in it, not a date."""
+    token = (text.split() or [""])[0].strip(".,;:#")
+    if re.search(r"\d", token) and len(token) <= 30 and parse_date_any(token) is None:
+        return token
+    return None
+
+
+def table_number(pairs: list[tuple[str, str]]) -> str | None:
+    for label, value in pairs:
+        if _COL_NUMBER.fullmatch(label) and _number_token(value):
+            return _number_token(value)
+    return None
+
+
+def table_date(pairs: list[tuple[str, str]], day_first: bool, plain: bool = False) -> str | None:
+    """The value of an invoice-date column (``plain``: of a column headed only "Date")."""
+    pattern = _COL_PLAIN_DATE if plain else _DATE_LABEL
+    for label, value in pairs:
+        if pattern.fullmatch(label):
+            found = parse_date_any(value, day_first)
+            if found:
+                return found
+    return None
+
+
+# ------------------------------------------------------------------ date convention
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})([/-])(\d{1,2})\2(?:\d{4}|\d{2})\b")
+_DAY_FIRST_CURRENCIES = {"EUR", "GBP", "INR", "AUD", "NZD", "CHF", "SEK", "DKK", "NOK", "PLN", "MXN", "JPY"}
+
+
+def date_convention(text: str, currency: str | None = None) -> bool | None:
+    """True when the document writes numeric dates day first, False when month first, None when
+    nothing says. The document's own unambiguous dates decide ("22-9-2022" is day first,
+    "03/20/2023" month first); else its currency (US dollars month first, the others day first)."""
+    firsts = seconds = 0
+    for m in _NUMERIC_DATE.finditer(text):
+        a, b = int(m.group(1)), int(m.group(3))
+        if a > 12 >= b:
+            firsts += 1
+        elif b > 12 >= a:
+            seconds += 1
+    if firsts and not seconds:
+        return True
+    if seconds and not firsts:
+        return False
+    if currency == "USD":
+        return False
+    return True if currency in _DAY_FIRST_CURRENCIES else None
 
 
 def _key(text: str) -> str:
@@ -394,17 +507,20 @@ def _own_email(name: str, line: str) -> float:
 
 
 # ------------------------------------------------------------------ entry point
-def read_invoice_header(text: str, currency: str | None = None) -> dict:
-    """{invoice_number, invoice_date, total, seller_raw} as far as the rules find them."""
+def read_invoice_header(text: str, currency: str | None = None, layouts: list | None = None) -> dict:
+    """{invoice_number, invoice_date, total, seller_raw} as far as the rules find them. With the
+    page layouts, label-row tables (headers above, values in the row below) are read too."""
     # a letter-spaced first capital ("F actuurnummer:") is one word
     lines = [re.sub(r"^([A-Z]) (?=[a-z]{3})", r"\1", ln.strip()) for ln in text.splitlines() if ln.strip()]
-    day_first = currency not in ("USD",) and not re.search(r"\b(?:january|february|march|april|june|july|"
-                                                           r"august|september|october|november|december)\s+\d",
-                                                           text, re.I)
+    day_first = date_convention(text, currency)
+    if day_first is None:
+        day_first = not re.search(r"\b(?:january|february|march|april|june|july|august|september|october|"
+                                  r"november|december)\s+\d", text, re.I)
     addressee = {ln.lower() for i in sorted(_addressee_lines(lines)) for ln in [lines[i]]}
+    pairs = label_rows(layouts) if layouts else []
     return {
-        "invoice_number": invoice_number(lines),
-        "invoice_date": invoice_date(lines, day_first),
+        "invoice_number": invoice_number(lines) or table_number(pairs),
+        "invoice_date": invoice_date(lines, day_first, pairs),
         "total": invoice_total(lines),
         "seller_raw": issuer(lines, addressee),
     }
@@ -414,10 +530,12 @@ _INVOICE_WORD = re.compile(r"\b(?:invoice|rechnung|facture|factuur|receipt|bill)
 _TITLE_INVOICE = re.compile(r"\b(?:invoice|rechnung|facture|factuur)\b(?!\s*(?:to|address|addr))", re.I)
 
 
-def fill_invoice_header(text: str, result: dict) -> dict:
+def fill_invoice_header(text: str, result: dict, layouts: list | None = None) -> dict:
     """Fill the invoice fields the label reader left empty, for documents that are not orders
     and call themselves an invoice/receipt. Orders are left alone: their fields are read by the
-    order-form rules and scored against those."""
+    order-form rules and scored against those. With the page layouts, label-row tables are read
+    and an ambiguous numeric invoice date the label reader took month first is read again by the
+    document's own date convention."""
     if not _INVOICE_WORD.search(text):
         return result
     keys = ("invoice_number", "invoice_date", "total", "seller_raw")
@@ -428,10 +546,40 @@ def fill_invoice_header(text: str, result: dict) -> dict:
             return result
         if result.get("document_type") == "purchase_order":
             keys = ("invoice_number", "invoice_date", "seller_raw")
-    found = read_invoice_header(text, result.get("currency"))
+    found = read_invoice_header(text, result.get("currency"), layouts)
     sources = result.setdefault("header_sources", {})
+    if "invoice_date" in keys:
+        _reread_date(result, layouts, date_convention(text, result.get("currency")))
     for key in keys:
         if found.get(key) is not None and result.get(key) is None:
             result[key] = found[key]
             sources[key] = {"source": "text:invoice_header", "confidence": 0.7}
     return result
+
+
+def _reread_date(result: dict, layouts: list | None, day_first: bool | None) -> None:
+    """Read the label reader's invoice date again by the document's convention when its printed
+    form is ambiguous ("8-9-2022": both figures could be the month)."""
+    src = (result.get("header_sources") or {}).get("invoice_date")
+    if day_first is None or not layouts or not src or "source" in src or not result.get("invoice_date"):
+        return
+    seg = _segment_at(layouts, src)
+    m = _NUMERIC_DATE.search(seg.text) if seg is not None else None
+    if m is None or int(m.group(1)) > 12 or int(m.group(3)) > 12:
+        return
+    again = parse_date_any(m.group(0), day_first)
+    if again and again != result["invoice_date"]:
+        result["invoice_date"] = again
+        src["read"] = "day first" if day_first else "month first"
+
+
+def _segment_at(layouts: list, src: dict):
+    """The layout segment a header source points to (same page, same box)."""
+    box = src.get("bbox") or []
+    for lay in layouts:
+        if lay.number != src.get("page"):
+            continue
+        for seg in lay.segments():
+            if len(box) == 4 and all(abs(a - b) < 0.2 for a, b in zip(seg.bbox, box)):
+                return seg
+    return None
