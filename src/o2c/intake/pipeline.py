@@ -101,10 +101,13 @@ def _read_pages(data: bytes, filename: str) -> dict:
         from o2c.intake.text import acquire
     except ImportError as exc:
         raise Unsupported(f"page documents are unsupported yet ({exc})") from None
-    raw = parse_page_document(acquire(data, filename))
+    pages = acquire(data, filename)
+    raw = parse_page_document(pages)
     # hook: hybrid PDFs (Factur-X/ZUGFeRD/Order-X/UBL attached) - the embedded XML wins, see o2c.intake.embedded
     from o2c.intake.embedded import merge_embedded, read_embedded
-    return merge_embedded(raw, read_embedded(data))
+    raw = merge_embedded(raw, read_embedded(data))
+    raw["_text"] = pages.text  # for the optional language-model extractor; popped before resolution
+    return raw
 
 
 def _read_email(data: bytes, filename: str, master: MasterIndex, received_at: datetime | None) -> tuple[dict, messages.EmailParts]:
@@ -149,12 +152,15 @@ def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | N
         return _unknown(filename, channel, str(exc))
     except Exception as exc:  # noqa: BLE001 - the caller gets a refusal it can show, not a traceback
         return _unknown(filename, channel, f"could not read {filename}: {exc}")
+    # hook: the optional language-model extractor fills what the rules left unread (o2c.intake.llm, off by default)
+    from o2c.intake import llm
+    raw = llm.fill_raw(raw, kind, data)
     try:
         doc = resolve(raw, master, sender=sender, channel=channel or inferred, received_at=when)
     except Exception as exc:  # noqa: BLE001
         doc = dict(raw)
         doc.setdefault("warnings", []).append(f"resolution failed: {exc}")
-    return _finish(doc, filename, channel or inferred)
+    return llm.hold_for_check(_finish(doc, filename, channel or inferred))
 
 
 def _read(kind: str, data: bytes, filename: str, master: MasterIndex, sender: str | None,

@@ -24,7 +24,13 @@ DEFAULTS: dict = {
     "default_ship_from": None,            # location id; default: the first warehouse
     "intake": {"price_tolerance": "0.00", "approval_threshold": {"stock": "250000.00", "bill_only": "250000.00",
                                                                   "consignment_replenishment": "250000.00"},
-               "past_due_hold_days": 90, "min_confidence": 0.6},
+               "past_due_hold_days": 90, "min_confidence": 0.6,
+               # the optional language-model extractor (o2c.intake.llm): off unless enabled; the API key
+               # is read from the environment variable named here, never from this file
+               "llm": {"enabled": False, "base_url": "", "model": "", "api_key_env": "O2C_LLM_API_KEY",
+                       "timeout_seconds": 30, "max_input_chars": 12000, "mode": "fill",
+                       "allow_patient_data": False, "field_confidence": 0.6, "low_confidence": 0.5,
+                       "straight_through": False}},
 }
 
 
