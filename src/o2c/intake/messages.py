@@ -34,7 +34,7 @@ ReadAttachment = Callable[[bytes, str], dict]
 
 UOMS = {"EA": "EA", "EACH": "EA", "BX": "BX", "BOX": "BX", "CS": "CS", "CASE": "CS", "PK": "PK", "PACK": "PK",
         "KT": "KT", "KIT": "KT", "PR": "PR", "PAIR": "PR", "ST": "ST", "SET": "ST", "CT": "CT", "UN": "EA",
-        "BG": "BG", "BAG": "BG", "DZ": "DZ", "RL": "RL"}
+        "BG": "BG", "BAG": "BG", "DZ": "DZ", "RL": "RL", "UNIT": "EA", "PC": "EA"}
 _WEEKDAYS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4,
              "sat": 5, "sun": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
              "saturday": 5, "sunday": 6}
@@ -133,17 +133,34 @@ def labelled_date(text: str, labels: str) -> date | None:
 
 
 # ------------------------------------------------------------------ free-text lines
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "single": 1}
+_COUNT = r"(?:\d{1,4}|" + "|".join(_COUNT_WORDS) + r")"
+_UOM = r"(?:EA|EACH|BX|BOX(?:ES)?|CS|CASES?|PK|PACKS?|KT|KITS?|PR|PAIRS?|ST|SETS?|CT|BG|BAGS?|UNITS?|PCS?)"
+#: words people put between a count and the number that names the item: "1 ea GTIN 0084...", "one REF 7405"
+_ITEM_LABEL = re.compile(r"(?i)(?:\b(?:gtin|ref|udi|upn|cat(?:alog)?\.?\s*(?:no\.?|#)?|item\s*(?:no\.?|#)?|"
+                         r"our\s*(?:item\s*|part\s*)?(?:no\.?|#)?|part\s*(?:no\.?|#)?|p/n|mfr\s*#?)|#)\s*[:#]?\s*$")
+_QTY_LABEL = r"\b(?:qty|quantity|qnty|count)\.?\s*[:=#]?\s*"
+_SEPARATOR = re.compile(r"(?i);|,(?!\d{3}(?!\d))|\s+(?:and|&|\+|plus)\s+")
+_MARKER = re.compile(r"^\s*(?:[-*•·>–]+|\d{1,2}[).](?=\s)|#\d{1,2}[).:]?(?=\s))\s*")
+_PHONE_SPAN = re.compile(r"(?:\+?1[-.\s]?)?\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b(?:\s*(?:ext|x)\.?\s*\d{1,5})?")
+_UDI_PAREN = re.compile(r"\(01\)\s*\d{14}(?:\s*\(\d{2,4}\)\s*[^\s()]+)*")
+_UDI_PLAIN = re.compile(r"(?<![\w(])01\d{14}[0-9A-Za-z]*(?![\w])")
+_HIBC = re.compile(r"(?<![\w])\+[A-Z][A-Z0-9]{3}[A-Z0-9]{1,19}(?:/[A-Z0-9$+/%.-]+)?(?![\w])")
+_GTIN_TOKEN = re.compile(r"(?<![\w(/.$-])\d{12,14}(?![\w.-])")
+
+
 @dataclass
-class _Line:
-    item_raw: str
+class _Hit:
+    """Something on a line that names an item: a known number, a UDI or GTIN, a number that looks
+    like a part number, or (without any number) a counted description."""
+
+    start: int
+    end: int
     token: str
+    kind: str  # known | udi | guess | description
+    udi: dict | None = None
     quantity: str | None = None
-    uom: str | None = None
-    unit_price: str | None = None
-    lot: str | None = None
-    serial: str | None = None
-    udi: str | None = None
-    description: str | None = None
 
 
 def _looks_like_catalog(token: str) -> bool:
@@ -157,30 +174,45 @@ def _looks_like_catalog(token: str) -> bool:
     return "-" in token or (any(ch.isalpha() for ch in token) and len(token) >= 6)
 
 
-def _quantity(before: str, after: str) -> tuple[str | None, str | None]:
-    """Quantity and unit of measure around the item number: "2x 7103", "7103 x1", "qty 1 EA",
-    a leading count in a table row ("3  EA  7405-0933")."""
-    uom = None
-    for pattern, text in ((r"(?i)\b(?:qty|quantity|qnty)\.?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*([A-Za-z]{2,4})?\b", after),
-                          (r"(?i)\b(?:qty|quantity|qnty)\.?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*([A-Za-z]{2,4})?\b", before),
-                          (r"(?i)(?:^|\s)x\s*(\d+)\b()", after),
-                          (r"(?i)\b(\d+)\s*x\s*()$", before),
-                          (r"(?i)(?:^|[\s:(])(\d+)\s*(EA|EACH|BX|BOX|CS|CASE|PK|KT|PR|ST|SET|CT|BG)?\s*$", before)):
+def _uom(word: str | None) -> str | None:
+    """"ea", "boxes", "pcs" as a unit code."""
+    w = (word or "").upper().rstrip(".")
+    return UOMS.get(w) or UOMS.get(w.rstrip("S")) or (UOMS.get(w[:-2]) if w.endswith("ES") else None)
+
+
+def _count_value(text: str | None) -> str | None:
+    if text is None:
+        return None
+    low = text.lower()
+    return str(_COUNT_WORDS[low]) if low in _COUNT_WORDS else text
+
+
+def _quantity(before: str, after: str) -> tuple[str | None, str | None, bool]:
+    """Quantity, unit of measure and whether the reading is uncertain, from the words around the
+    item: "2x 7103", "7103 x1", "(2) 7103", "qty 1 EA", "two 7103", "7103 - 1 each", a leading count
+    in a table row ("3  EA  7405-0933") or a count column after the description. A bare number
+    after the item with nothing to say it is a count is taken, but as uncertain."""
+    before = _ITEM_LABEL.sub("", before)
+    patterns = ((rf"(?i){_QTY_LABEL}({_COUNT})\b\s*({_UOM})?\b", after),
+                (rf"(?i){_QTY_LABEL}({_COUNT})\b\s*({_UOM})?\b", before),
+                (rf"(?i)^[\s,:;-]*[(\[]?\s*x\s*({_COUNT})\b()", after),
+                (rf"(?i)(?:^|[\s:(,])({_COUNT})\s*x\s*()$", before),
+                (rf"(?i)[(\[]\s*({_COUNT})\s*({_UOM})?\s*[)\]]\s*[-:]?\s*$", before),
+                (rf"(?i)(?:^|[\s:(,])({_COUNT})\s*(?:({_UOM})\.?(?:\s+of)?|of)?\s*[-:]?\s*$", before),
+                (rf"(?i)^[\s,:;(-]*({_COUNT})\s*({_UOM})\b", after))
+    for pattern, text in patterns:
         match = re.search(pattern, text)
         if match:
-            unit = (match.group(2) or "").upper()
-            uom = UOMS.get(unit)
-            return match.group(1), uom
-    match = re.search(r"(?i)^[\s,:;|-]*(\d+)\s*(EA|EACH|BX|BOX|CS|CASE|PK|KT|PR|ST|SET)\b", after)
-    if match:
-        return match.group(1), UOMS[match.group(2).upper()]
+            return _count_value(match.group(1)), _uom(match.group(2)), False
     # a table whose count column comes after the description: a bare integer set apart by a
     # column gap ("7103-1204  SHELL 52MM   2   EA   1,450.00")
-    match = re.search(r"(?i)(?:\s{2,}|\t|\|)\s*(\d{1,5})\s*(EA|EACH|BX|BOX|CS|CASE|PK|KT|PR|ST|SET)?"
-                      r"(?=\s{2,}|\s*\||\s*\t|\s*$)", after)
+    match = re.search(rf"(?i)(?:\s{{2,}}|\t|\|)\s*(\d{{1,5}})\s*({_UOM})?(?=\s{{2,}}|\s*\||\s*\t|\s*$)", after)
     if match:
-        return match.group(1), UOMS.get((match.group(2) or "").upper())
-    return None, None
+        return match.group(1), _uom(match.group(2)), False
+    match = re.fullmatch(r"\s*[-,:]?\s*(\d{1,3})\s*[.!]?\s*", after)
+    if match:
+        return match.group(1), None, True
+    return None, None, False
 
 
 def _prices(text: str) -> list[str]:
@@ -202,65 +234,144 @@ def _strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def parse_lines(text: str, is_item: IsItem | None = None) -> list[dict]:
-    """Order lines from free text: every text line holding an item number becomes one line (or
-    several when it names several items), with quantity, unit, price, lot, serial and UDI read
-    from the words around that number."""
+    """Order lines from free text: every item a text line names (by a known number, a UDI or GTIN,
+    a part-number-like token with a count, or a counted description with a lot or price) becomes
+    one line, with quantity, unit, price, lot, serial and UDI read from the words that belong to
+    that item (items on one line are told apart by separators and by where the next count starts)."""
     lines: list[dict] = []
     for raw_line in text.splitlines():
-        line = raw_line.strip()
+        line = _MARKER.sub("", raw_line.strip(), count=1) if raw_line.strip() else ""
         if not line or len(line) > 400:
             continue
-        for found in _items_in_line(line, is_item):
-            lines.append(found)
+        lines.extend(_items_in_line(line, is_item))
     for number, line in enumerate(lines, 1):
         line["line_no"] = number
     return lines
 
 
-def _items_in_line(line: str, is_item: IsItem | None) -> list[dict]:
-    protected = [(m.start(), m.end()) for m in _LOT.finditer(line)] + \
-                [(m.start(), m.end()) for m in _SERIAL.finditer(line)] + \
-                [(m.start(), m.end()) for m in _UDI.finditer(line)] + \
-                [(m.start(), m.end()) for m in _MONEY.finditer(line)] + \
-                [(m.start(), m.end()) for m in _PO.finditer(line)] + \
-                [(m.start(), m.end()) for m in _PATIENT.finditer(line)] + \
-                [(m.start(), m.end()) for m in _CASE.finditer(line)]
-    scrubbed = _strip_spans(line, protected)
+def _read_udi(text: str) -> dict | None:
+    """A UDI (GS1 with or without brackets, HIBC) or a bare GTIN, read by ``o2c.formats.udi``."""
+    try:
+        from o2c.formats.udi import parse_udi
+
+        result = parse_udi(text)
+    except Exception:  # noqa: BLE001 - not a UDI after all
+        return None
+    if not (result.gtin or result.product):
+        return None
+    return {"gtin": result.gtin, "product": result.product if result.issuer == "HIBCC" else None,
+            "lot": result.lot, "serial": result.serial,
+            "expiry": result.expiry.isoformat() if result.expiry else None}
+
+
+def _udi_hits(line: str) -> list[_Hit]:
+    hits: list[_Hit] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_UDI_PAREN, _HIBC, _UDI_PLAIN, _GTIN_TOKEN):
+        for match in pattern.finditer(line):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            parsed = _read_udi(match.group(0))
+            if parsed:
+                hits.append(_Hit(match.start(), match.end(), match.group(0), "udi", parsed))
+                taken.append((match.start(), match.end()))
+    return hits
+
+
+def _description_hits(scrubbed: str, line: str, taken: list[tuple[int, int]]) -> list[_Hit]:
+    """A clause without any item number that starts with a count and goes on with words ("one x
+    FEMORAL STEM SIZE 6 (lot L1)"): a line named by its description, kept only when the clause
+    also states a lot, a serial or a price (else it is just a sentence with a number in it)."""
     hits = []
+    bounds = [0] + [m.end() for m in _SEPARATOR.finditer(scrubbed)] + [len(scrubbed) + 1]
+    for start, end in zip(bounds, bounds[1:]):
+        if any(start <= a < end for a, _ in taken):
+            continue
+        clause = scrubbed[start:end]
+        match = re.match(rf"(?i)\s*(?:(?:used|implanted|usage|need|needs|send|please\s+send|pls)\b[\s:-]*)?"
+                         rf"(?:{_QTY_LABEL})?\(?({_COUNT})\)?\s*(?:x\b|{_UOM}\b\.?|of\b)?\s*(?:of\s+)?[-:]?\s*"
+                         r"([A-Za-z][\w.+/'-]*(?:[ \t]+[\w.+/'-]+){1,8})", clause)
+        if not match:
+            continue
+        words = re.sub(r"(?i)\s+(?:x\s*\d+|qty.*)$", "", match.group(2)).strip(" -:.,")
+        if len(re.findall(r"[A-Za-z]{3,}", words)) < 2 or not re.search(r"(?i)\b(?:lot|lt|batch|s/n|sn|serial)\b|"
+                                                                          r"\bL:|\$|\d\.\d\d\b", line[start:end]):
+            continue
+        at = start + match.start(2)
+        hits.append(_Hit(at, at + len(words), words, "description", quantity=_count_value(match.group(1))))
+    return hits
+
+
+def _split_points(scrubbed: str, hits: list[_Hit]) -> list[int]:
+    """Where one item's words end and the next item's begin: at the last separator between two
+    items, else where the count written before the second item starts."""
+    points = [0]
+    for left, right in zip(hits, hits[1:]):
+        gap = scrubbed[left.end:right.start]
+        seps = list(_SEPARATOR.finditer(gap))
+        if seps:
+            points.append(left.end + seps[-1].end())
+            continue
+        lead = re.search(rf"(?i)(?:{_QTY_LABEL})?[(\[]?\s*{_COUNT}\s*[)\]]?\s*(?:x|{_UOM}\.?)?\s*[-:]?\s*$",
+                         _ITEM_LABEL.sub("", gap))
+        points.append(left.end + (lead.start() if lead and lead.group(0).strip() else len(gap)))
+    return points + [len(scrubbed)]
+
+
+def _items_in_line(line: str, is_item: IsItem | None) -> list[dict]:
+    udis = _udi_hits(line)
+    protected = [(h.start, h.end) for h in udis] + \
+                [(m.start(), m.end()) for p in (_LOT, _SERIAL, _MONEY, _PO, _PATIENT, _CASE, _PHONE_SPAN)
+                 for m in p.finditer(line)]
+    scrubbed = _strip_spans(line, protected)
+    hits = list(udis)
     for match in _TOKEN.finditer(scrubbed):
         token = match.group(0)
         known = bool(is_item and is_item(token))
         if known or _looks_like_catalog(token):
-            hits.append((match.start(), match.end(), token, known))
+            hits.append(_Hit(match.start(), match.end(), token, "known" if known else "guess"))
+    hits += _description_hits(scrubbed, line, [(h.start, h.end) for h in hits])
     if not hits:
         return []
-    if any(known for *_, known in hits):
-        hits = [h for h in hits if h[3]]
+    if any(h.kind in ("known", "udi") for h in hits):
+        hits = [h for h in hits if h.kind != "guess"]
+    hits.sort(key=lambda h: h.start)
+    points = _split_points(scrubbed, hits)
     out = []
-    for n, (start, end, token, known) in enumerate(hits):
-        seg_start = hits[n - 1][1] if n else 0
-        seg_end = hits[n + 1][0] if n + 1 < len(hits) else len(line)
-        before, after = scrubbed[seg_start:start], scrubbed[end:seg_end]
-        quantity, uom = _quantity(before, after)
-        if quantity is None and not known:
+    for n, hit in enumerate(hits):
+        seg_start, seg_end = points[n], points[n + 1]
+        before, after = scrubbed[seg_start:hit.start], scrubbed[hit.end:seg_end]
+        if hit.kind == "description":
+            quantity, uom, unsure = hit.quantity, None, False
+        else:
+            quantity, uom, unsure = _quantity(before, after)
+        if quantity is None and hit.kind == "guess":
             continue  # an unknown number with no count beside it is not an order line
         segment = line[seg_start:seg_end]
-        lot = _first(_LOT, segment)
-        serial = _first(_SERIAL, segment)
+        udi = hit.udi or {}
+        lot = _first(_LOT, segment) or udi.get("lot")
+        serial = _first(_SERIAL, segment) or udi.get("serial")
         if quantity is None and serial:
             quantity = "1"  # a serial number names exactly one unit
-        udi_match = _UDI.search(segment)
-        prices = _prices(line[end:seg_end])
+        prices = _prices(line[hit.end:seg_end])
         unit_price = _unit_price(prices, quantity)
-        description = _description(after)
+        description = _description(after) if hit.kind != "description" else hit.token.upper()
         if description and quantity and re.search(rf"\s{re.escape(quantity)}(?:\s+[A-Z]{{2,4}})?$", description):
             description = re.sub(r"\s+\d+(?:\s+[A-Z]{2,4})?$", "", description)  # the count column, not a word
-        item_raw = " ".join(x for x in (token, description) if x)
-        out.append({"line_no": None, "item_id": None, "item_raw": item_raw if description else segment.strip(" -*•"),
-                    "customer_item_ref": None, "quantity": quantity, "uom": uom, "unit_price": unit_price,
-                    "lot": lot, "serial": serial, "expiry": None,
-                    "udi": re.sub(r"\s+", "", udi_match.group(0)) if udi_match else None,
-                    "catalog_raw": token, "description_raw": description})
+        catalog = {"known": hit.token, "guess": hit.token, "description": None}.get(hit.kind, udi.get("product"))
+        if hit.kind == "description":
+            item_raw = description
+        elif description:
+            item_raw = " ".join(x for x in (hit.token, description) if x)
+        else:
+            item_raw = segment.strip(" -*•,;")
+        found = {"line_no": None, "item_id": None, "item_raw": item_raw, "customer_item_ref": None,
+                 "quantity": quantity, "uom": uom, "unit_price": unit_price, "lot": lot, "serial": serial,
+                 "expiry": udi.get("expiry"), "udi": re.sub(r"\s+", "", hit.token) if hit.kind == "udi" else None,
+                 "catalog_raw": catalog, "description_raw": description}
+        if unsure:
+            found["confidence"] = 0.6  # a bare number after the item: a count, or part of something else
+        out.append(found)
     return out
 
 
@@ -288,9 +399,10 @@ def _unit_price(prices: list[str], quantity: str | None) -> str | None:
 
 def _description(after: str) -> str | None:
     """Words after the item number that are not a count, unit, price or lot: the description."""
-    text = re.sub(r"(?i)\b(?:qty|quantity)\.?\s*[:=]?\s*\d+(?:\.\d+)?(?:\s*[A-Za-z]{2,4}\b)?", " ", after)
-    text = re.sub(r"(?i)(?:^|\s)x\s*\d+\b|@|\bea\b\s*$|\beach\b", " ", text)
-    text = re.sub(r"[()\[\]]", " ", text)
+    text = re.sub(rf"(?i){_QTY_LABEL}{_COUNT}\b(?:\s*{_UOM}\b)?", " ", after)
+    text = re.sub(rf"(?i)(?:^|[\s(])x\s*{_COUNT}\b|@|\b(?:ea|each)\b\s*$|\beach\b", " ", text)
+    text = re.sub(rf"(?i)^[\s,:;(-]*{_COUNT}\s*{_UOM}\b", " ", text)
+    text = re.sub(r"[()\[\]|]", " ", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" -:;,.")
     if not text or not re.search(r"[A-Za-z]{3,}", text):
         return None
