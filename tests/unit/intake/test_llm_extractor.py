@@ -4,13 +4,18 @@ tests/integration/test_llm_extractor.py."""
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from o2c.intake import llm
 from o2c.kernel import config
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 ON = llm.LLMSettings(enabled=True, base_url="http://127.0.0.1:9/v1", model="m")
 
@@ -49,6 +54,17 @@ def test_off_by_default_and_the_key_is_never_in_the_defaults():
     assert settings.enabled is False and settings.mode == "fill" and settings.problems == ()
     assert settings.allow_patient_data is False and settings.straight_through is False
     assert "api_key" not in config.DEFAULTS["intake"]["llm"]
+
+
+def test_the_documented_example_section_is_valid_and_off():
+    example = re.search(r"```toml\n(.*?)```", (DOCS / "configuration.md").read_text(), re.S).group(1)
+    intake = tomllib.loads(example)["intake"]
+    settings = llm.LLMSettings.from_settings(intake)
+    assert settings.enabled is False and settings.base_url.endswith("/v1") and settings.model
+    switched_on = llm.LLMSettings.from_settings({**intake, "llm": {**intake["llm"], "enabled": True}})
+    assert switched_on.enabled and switched_on.problems == ()
+    assert set(intake["llm"]) <= set(config.DEFAULTS["intake"]["llm"])
+    assert "## Language model (optional)" in (DOCS / "intake.md").read_text()
 
 
 def test_configuration_problems_disable_it_with_reasons():
