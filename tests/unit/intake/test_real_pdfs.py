@@ -23,7 +23,7 @@ HYBRID_DIRS = ("mustangproject-pdfs", "akretion-factur-x-pdf", "oca-edi/facturx_
 #: invoice2data fields -> ours, and the matches reached (before this work: 6 / 6 / 7 / 1 of 11 / 11 / 10 / 11;
 #: issuer 4 before the window-addressee, place-name and wedged-name rules).
 FIELDS = {"invoice_number": "invoice_number", "date": "invoice_date", "amount": "total", "issuer": "seller_raw"}
-REACHED = {"invoice_number": 11, "date": 11, "amount": 10, "issuer": 8}
+REACHED = {"invoice_number": 11, "date": 11, "amount": 10, "issuer": 9}
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +134,10 @@ def test_invoice_header_rules_on_a_german_invoice():
             "Muster GmbH · IBAN DE30507500940000048567 · USt-IdNr DE123456789\n")
     got = read_invoice_header(text, "EUR")
     assert got == {"invoice_number": "2024-117", "invoice_date": "2024-03-03", "total": "1119.00",
-                   "seller_raw": "Muster GmbH"}
+                   "seller_raw": "Muster GmbH", "seller_legal_raw": None}
 
 
 def test_no_labels_no_fields():
     got = read_invoice_header("Hello\nThanks for your letter of yesterday.\n", "USD")
-    assert got == {"invoice_number": None, "invoice_date": None, "total": None, "seller_raw": None}
+    assert got == {"invoice_number": None, "invoice_date": None, "total": None, "seller_raw": None,
+                   "seller_legal_raw": None}

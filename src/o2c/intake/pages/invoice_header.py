@@ -193,25 +193,157 @@ def invoice_total(lines: list[str]) -> str | None:
     return max(pool, key=Decimal) if pool else None
 
 
-def issuer(lines: list[str], addressee: set[str]) -> str | None:
-    """The seller: a company name (a legal form, or a name repeated in the legal footer) from the
-    letterhead or a line of company particulars, scored by how seller-like its surroundings are.
-    Names printed in the addressee block ("Bill to", "ATTN", the window address) never count, and
-    neither does a place name: a city is printed as often as a company and would outscore it."""
+def issuer(lines: list[str], addressee: set[str], cued: list[tuple[int, str]] = ()) -> str | None:
+    """The seller (see ``seller_parties``)."""
+    return seller_parties(lines, addressee, cued)[0]
+
+
+def seller_parties(lines: list[str], addressee: set[str],
+                   cued: list[tuple[int, str]] = ()) -> tuple[str | None, str | None]:
+    """(seller, its legal name when the seller is given by its trading name, else None).
+
+    The seller is a company name (a legal form, or a name repeated in the legal footer) from the
+    letterhead, a line of company particulars or right after a seller cue ("Sold by", "Payment
+    received by", the account holder of the bank details), scored by how seller-like its
+    surroundings are. Names printed in the addressee block ("Bill to", "ATTN", the window address)
+    never count, and neither does a place name: a city is printed as often as a company and would
+    outscore it. A trading name (``trading_name``) that the legal name does not contain is
+    reported instead of it, the legal name beside it."""
     window = window_addressee(lines)
     blocked = _addressee_lines(lines) | window
     avoid = {_key(n) for n in addressee} | {_key(lines[i]) for i in window} | place_names(lines)
+    cued = [(i, n) for i, n in cued if i not in blocked and _key(n) not in avoid and n.lower() not in addressee]
+    cued_keys = {_key(n) for _, n in cued}
+    candidates = [(i, n) for i, line in enumerate(lines) if i not in blocked for n in _names_in(line)] + cued
     best, best_score = None, 0.0
-    for i, line in enumerate(lines):
-        if i in blocked:
+    for i, name in candidates:
+        if name.lower() in addressee or _key(name) in avoid:
             continue
-        for name in _names_in(line):
-            if name.lower() in addressee or _key(name) in avoid:
+        score = _score(name, i, lines) + (2 if _key(name) in cued_keys else 0)
+        if score > best_score:
+            best, best_score = name, score
+    best = best if best_score >= 3 else None
+    brand = trading_name(lines, cued)
+    if brand and (best is None or not _words(brand) <= _words(best)):
+        return brand, best
+    return best, None
+
+
+def _words(name: str) -> set[str]:
+    return {_key(w) for w in name.split()} - {""}
+
+
+# ------------------------------------------------------------------ seller cues and trading names
+#: labels whose value is the seller or the payee ("Sold By : X", "Titulaire du compte : X")
+_CUE_LABEL = re.compile(r"\b(?:seller|vendor|supplier|service\s+provider|verk[äa]ufer|lieferant|vendeur|fournisseur|"
+                        r"verkoper|leverancier|account\s+holder|titulaire\s+du\s+compte|kontoinhaber|"
+                        r"rekeninghouder|beneficiary|b[ée]n[ée]ficiaire|beg[üu]nstigter)\s*$", re.I)
+#: phrases followed by the seller's or the payee's name ("sold by X", "Payment received by X")
+_CUE_PHRASE = re.compile(r"\b(?:sold\s+by|payment\s+received\s+by|in\s+fav(?:ou)?r\s+of|payable\s+to|"
+                         r"verkauft\s+von|vendu\s+par|verkocht\s+door)\s*:?\s*", re.I)
+_CUE_NAME = re.compile(r"[^,;()|]+?(?:,\s*(?:" + _LEGAL_FORM.pattern + r"))?(?=\s*(?:[,;()|]|\s[-–]\s|$))", re.I)
+
+
+def _cue_split(text: str) -> tuple[bool, str] | None:
+    """(cue found, text after it) for a phrase holding a seller cue; None without one. A label
+    cue counts only when a colon or nothing follows it (a column header "Vendor SKU" is no cue)."""
+    m = _CUE_PHRASE.search(text)
+    if m:
+        return True, text[m.end():]
+    head, colon, rest = text.partition(":")
+    if colon and _CUE_LABEL.search(head):
+        return True, rest
+    if _CUE_LABEL.search(text):
+        return True, ""
+    return None
+
+
+def cue_name(text: str) -> str | None:
+    """The name opening the text after a cue: up to a separator, ", Inc." kept; capitalised,
+    at most six words, no figures-only or e-mail text."""
+    m = _CUE_NAME.match(text.strip(" :-–"))
+    if not m:
+        return None
+    name = m.group(0).strip(" ,;:")
+    if not name or not (name[0].isupper() or name[0].isdigit()) or len(name.split()) > 6:
+        return None
+    if not re.search(r"[A-Za-zÀ-ÿ]{2}", name) or re.search(r"@|www\.|https?://", name) or _NOT_NAME.match(name):
+        return None
+    return name
+
+
+def seller_cues(lines: list[str], layouts: list | None = None) -> list[tuple[int, str]]:
+    """(line index, name) of the names printed right after a seller cue. With the page layouts
+    a cue's value is the rest of its phrase, the next phrase on its line, or the phrase under it
+    (within three lines); from text alone, the rest of the line or the next line."""
+    names: list[str] = []
+    if layouts:
+        for lay in layouts:
+            for k, line in enumerate(lay.lines):
+                for j, seg in enumerate(line):
+                    found = _cue_split(seg.text)
+                    if found is None:
+                        continue
+                    following = [found[1]] if found[1].strip(" :") else []
+                    following += [s.text for s in line[j + 1:j + 2]]
+                    following += [s.text for ln in lay.lines[k + 1:k + 4] for s in ln
+                                  if min(s.x1, seg.x1) - max(s.x0, seg.x0) > 0]
+                    name = next((n for n in map(cue_name, following) if n), None) if following else None
+                    if name:
+                        names.append(name)
+    else:
+        for i, line in enumerate(lines):
+            found = _cue_split(line)
+            if found is None:
                 continue
-            score = _score(name, i, lines)
-            if score > best_score:
-                best, best_score = name, score
-    return best if best_score >= 3 else None
+            rest = found[1] if found[1].strip(" :") else (lines[i + 1] if i + 1 < len(lines) else "")
+            name = cue_name(rest)
+            if name:
+                names.append(name)
+    out = []
+    for name in dict.fromkeys(names):
+        key = _key(name)
+        where = [i for i, ln in enumerate(lines) if key in _key(ln)]
+        cue_near = [i for i in where if any(_cue_split(ln) for ln in lines[max(0, i - 3):i + 1])]
+        if where:
+            out.append(((cue_near or where)[0], name))
+    return out
+
+
+_HOST = re.compile(r"(?:@|\bwww\.|https?://)((?:[a-z0-9-]+\.)+[a-z]{2,10})\b", re.I)
+_URL_OR_MAIL = re.compile(r"\S+@\S+|(?:https?://|\bwww\.)\S+", re.I)
+
+
+def domain_names(lines: list[str]) -> set[str]:
+    """Keys of the names in the web and e-mail addresses of the document ("www.flipkart.com",
+    "contactus@oyorooms.com" -> "flipkart", "oyorooms")."""
+    out = set()
+    for line in lines:
+        for m in _HOST.finditer(line):
+            parts = [p for p in m.group(1).lower().split(".") if p != "www"][:-1]
+            while parts and parts[-1] in ("co", "com", "org", "net", "gov", "ac", "or", "ne"):
+                parts.pop()
+            if parts and len(_key(parts[-1])) >= 3:
+                out.add(_key(parts[-1]))
+    return out
+
+
+def trading_name(lines: list[str], cued: list[tuple[int, str]]) -> str | None:
+    """The seller's trading name: a name printed after a seller cue that the document's own web or
+    e-mail address spells (the whole address name, or its start: "OYO" and oyorooms.com), and
+    that is printed as a name at least twice outside those addresses."""
+    domains = domain_names(lines)
+    if not domains:
+        return None
+    plain = _URL_OR_MAIL.sub(" ", "\n".join(lines))
+    for _, name in cued:
+        key = _key(name)
+        if len(key) < 3 or not any(d == key or d.startswith(key) for d in domains):
+            continue
+        words = r"\s+".join(re.escape(w) for w in name.split())
+        if len(re.findall(rf"(?<![\w-]){words}(?![\w-])", plain, re.I)) >= 2:
+            return name
+    return None
 
 
 # ------------------------------------------------------------------ label-row tables
@@ -479,7 +611,8 @@ def _score(name: str, index: int, lines: list[str]) -> float:
         score += 0.5  # a name on a line of its own is a letterhead or signature, not running text
         score += _legal_footer(index, lines)
     score += _own_email(name, lines[index])
-    if _TITLE_WORDS.search(name) or len(key) < 3:
+    # a title word makes a phrase a heading, unless it sits inside a company's legal name
+    if _TITLE_WORDS.match(name) or (_TITLE_WORDS.search(name) and not _LEGAL_FORM.search(name)) or len(key) < 3:
         score -= 3
     return score
 
@@ -518,11 +651,13 @@ def read_invoice_header(text: str, currency: str | None = None, layouts: list | 
                                   r"november|december)\s+\d", text, re.I)
     addressee = {ln.lower() for i in sorted(_addressee_lines(lines)) for ln in [lines[i]]}
     pairs = label_rows(layouts) if layouts else []
+    seller, legal = seller_parties(lines, addressee, seller_cues(lines, layouts))
     return {
         "invoice_number": invoice_number(lines) or table_number(pairs),
         "invoice_date": invoice_date(lines, day_first, pairs),
         "total": invoice_total(lines),
-        "seller_raw": issuer(lines, addressee),
+        "seller_raw": seller,
+        "seller_legal_raw": legal,
     }
 
 
@@ -554,6 +689,8 @@ def fill_invoice_header(text: str, result: dict, layouts: list | None = None) ->
         if found.get(key) is not None and result.get(key) is None:
             result[key] = found[key]
             sources[key] = {"source": "text:invoice_header", "confidence": 0.7}
+            if key == "seller_raw" and found.get("seller_legal_raw"):
+                sources[key]["legal_name"] = found["seller_legal_raw"]
     return result
 
 
