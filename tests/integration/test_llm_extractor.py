@@ -15,6 +15,7 @@ import pytest
 
 from o2c.intake.master_index import MasterIndex
 from o2c.intake.pipeline import extract
+from tests.dbtools import ENGINES, fresh_copy, make_pg_template, make_sqlite_template
 
 KEY = "sk-test-7f3a9c51e2"
 
@@ -302,3 +303,51 @@ def test_a_redirect_is_not_followed(model, configure, po_pdf, master, monkeypatc
         assert other.requests == [] and any("HTTP 307" in w for w in doc["warnings"])
     finally:
         other.close()
+
+
+# ------------------------------------------------------------------ through intake on a real database
+@pytest.fixture(scope="module")
+def llm_sqlite_loaded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("llm")
+    return make_sqlite_template(folder, lambda url: _load_master(url, folder / "master"))
+
+
+@pytest.fixture(scope="module")
+def llm_postgres_loaded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("llm_pg") / "master"
+    yield from make_pg_template("o2c_llm_tpl", lambda url: _load_master(url, folder))
+
+
+def _load_master(url, folder):
+    from o2c.masterdata.service import load_master_data
+    from o2c.storage.uow import unit_of_work
+    from tests.integration.test_ingest import MASTER
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in MASTER.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    with unit_of_work("test", url=url) as uow:
+        load_master_data(uow, folder)
+
+
+@pytest.fixture(params=ENGINES)
+def loaded_db(request, tmp_path, monkeypatch):
+    """A fresh copy of a database of each engine holding the intake tests' master data."""
+    yield from fresh_copy(request, tmp_path, monkeypatch, "llm_sqlite_loaded", "llm_postgres_loaded")
+
+
+@pytest.mark.parametrize("straight_through", [False, True])
+def test_a_document_the_model_completed_goes_to_a_person_unless_configured(loaded_db, model, configure, po_pdf,
+                                                                            straight_through):
+    from o2c.intake.service import ingest_document
+    from o2c.storage.uow import unit_of_work
+    configure(model.url, straight_through=straight_through)
+    model.answer = {"po_number": "4500098765"}
+    with unit_of_work("test") as uow:
+        result = ingest_document(uow, po_pdf, "po.pdf", channel="upload", sender="purchasing@mercygeneral.org",
+                                 received_at="2026-11-20T09:00:00+00:00")
+    assert result.extraction["po_number"] == "4500098765"
+    codes = [e["code"] for e in result.exceptions]
+    if straight_through:
+        assert result.status == "created" and result.order_id, result.exceptions
+    else:
+        assert result.status == "exception" and codes == ["low_confidence"], result.exceptions
