@@ -16,19 +16,33 @@ from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment, layout_pages
 from o2c.intake.pages.labels import (LabelHit, block_below, clean_value, find_labels, patient_ref_value,
                                      value_for)
-from o2c.intake.pages.stickers import read_sticker, sticker_clusters
+from o2c.intake.pages.stickers import is_device_entry, read_sticker, sticker_clusters
 from o2c.intake.pages.tables import Row, find_tables, headerless_rows
 from o2c.intake.text import TextDocument
 
 #: confidence factors: columns inferred without a readable header, sticker entries written by hand.
 INFERRED_FACTOR = 0.6
 HANDWRITTEN_FACTOR = 0.7
+#: a sticker whose decoded barcode (check digit verified) states the lot and serial printed beside
+#: it is read for sure, however faint the photo made the printed text.
+BARCODE_AGREES = 0.95
+#: the document's reading confidence when a device entry on the page could not be read at all: a unit
+#: is missing from the order, however well the rest was read.
+UNREAD_ENTRY_CONF = 0.05
 
 _TITLE = re.compile(r"purchase\s+order|invoice|implant|usage|record|case\s+sheet|bill\s+only|quotation|"
                     r"order\s+form|delivery|remittance|packing|^page\b|^form\b|facture|rechnung", re.I)
 _FAX_HEADER = re.compile(r"\bFROM\b.*\bTO\b|\bP\.?\s?\d{3}/\d{3}\b|^\W*\d{1,2}:\d{2}", re.I)
 _ADDRESS_FIELDS = ("ship_to_raw", "bill_to_raw")
 _BLOCK_FIELDS = ("vendor_raw", "facility_raw")
+#: fields holding a person's name: handwriting spaces words widely, so a name may be split in phrases.
+_NAME_FIELDS = ("rep_raw", "procedure.physician_raw", "buyer_raw")
+#: header fields an order is built from; the reading confidence of the document is theirs (a scrawled
+#: operating room or procedure name does not make the order uncertain). The rep is resolved and
+#: scored on its own.
+_ORDER_FIELDS = ("po_number", "order_date", "date", "customer_name_raw", "procedure.date", "procedure.physician_raw",
+                 "procedure.patient_ref", "procedure.case_id", "total", "ship_to_raw", "bill_to_raw", "facility_raw",
+                 "invoice_number", "invoice_date")
 
 
 def parse_page_document(doc: TextDocument) -> dict:
@@ -40,8 +54,9 @@ def parse_page_document(doc: TextDocument) -> dict:
     fields, sources, hits = _header_fields(layouts)
     doc_type = classify(doc, fields)
     lines = [_row_to_line(r) for r in rows]
+    unread: list[list[Segment]] = []
     if doc_type in ("case_sheet", "usage_report") or not lines:
-        stickers = _sticker_lines(layouts, _page_symbols(doc))
+        stickers = _sticker_lines(layouts, _page_symbols(doc), unread)
         if stickers and (doc_type in ("case_sheet", "usage_report") or not lines):
             lines.extend(stickers)
             if doc_type == "unknown":
@@ -52,10 +67,15 @@ def parse_page_document(doc: TextDocument) -> dict:
     lines = [ln for ln in lines if ln is not None]
     for n, line in enumerate(lines, 1):
         line["line_no"] = n
-    customer, customer_src = customer_name(layouts)
+    customer, customer_src = customer_name(layouts, hits)
     if customer_src:
         sources["customer_name_raw"] = customer_src
     result = _assemble(doc, doc_type, fields, sources, lines, customer)
+    if unread and doc_type in ("case_sheet", "usage_report"):
+        for cluster in unread:
+            result["warnings"].append(f"page {cluster[0].page}: a device entry could not be read "
+                                      f"({' / '.join(s.text for s in cluster)[:60]!r}): key it from the document")
+        result["confidence"] = min(result["confidence"], UNREAD_ENTRY_CONF)
     # hook: invoices - general invoice-header rules fill what the label reader missed (pages.invoice_header)
     from o2c.intake.pages.invoice_header import fill_invoice_header
     return fill_invoice_header(doc.text, result, layouts)
@@ -108,9 +128,33 @@ def _take(hit: LabelHit, layout: PageLayout, fields: dict, sources: dict) -> Non
         value = patient_ref_value(hit, seg, value)
     if f == "total" and f in fields and sources[f]["page"] == layout.number and sources[f]["bbox"][1] > seg.y0:
         return
+    if f in _NAME_FIELDS and seg is not hit.inline:
+        seg, value = _whole_name(seg, layout, value)
     fields[f] = value
     sources[f] = _src(seg, seg.confidence)
     seg.used = True
+
+
+def _whole_name(seg: Segment, layout: PageLayout, value: str) -> tuple[Segment, str]:
+    """A name written by hand ("Derek   Holt") is split into phrases by its wide word gaps: the
+    phrases that follow closely on the same line, hold letters only and are no label, are the
+    rest of the name."""
+    line = next((ln for ln in layout.lines if any(s is seg for s in ln)), [])
+    words = list(seg.words)
+    parts = [seg]
+    for nxt in sorted((s for s in line if s.x0 > seg.x1 - 1 and not s.used), key=lambda s: s.x0):
+        if nxt.x0 - parts[-1].x1 > 2.5 * layout.line_height or find_labels(nxt, ocr=layout.ocr):
+            break
+        if not re.fullmatch(r"[A-Za-z][A-Za-z.,'\- ]*", nxt.text.strip()):
+            break
+        parts.append(nxt)
+        words.extend(nxt.words)
+    if len(parts) == 1:
+        return seg, value
+    for part in parts:
+        part.used = True
+    joined = Segment(words, seg.page, seg.line_index)
+    return joined, clean_value("rep_raw", joined.text) or value
 
 
 def _src(seg: Segment, conf: float, block: list[Segment] | None = None) -> dict:
@@ -150,12 +194,15 @@ def classify(doc: TextDocument, fields: dict) -> str:
     return "unknown"
 
 
-def customer_name(layouts: list[PageLayout]) -> tuple[str | None, dict | None]:
+def customer_name(layouts: list[PageLayout], hits: list[LabelHit] | None = None) -> tuple[str | None, dict | None]:
     """The issuer's name: the most prominent (tallest) phrase in the top quarter of the first page
-    that is not a document title, a fax transmission header, a label or an address line."""
+    that is not a document title, a fax transmission header, a label, an address line or the value
+    of a labelled field (a handwritten "Vendor Rep" name is tall, and still the rep). The heading
+    printed above the first labelled field is preferred: that is where a form names its owner."""
     if not layouts:
         return None, None
     lay = layouts[0]
+    labels = [h.label_segment for h in hits or () if h.segment.page == lay.number]
     cands = []
     for line in lay.lines:
         for seg in line:
@@ -166,11 +213,27 @@ def customer_name(layouts: list[PageLayout]) -> tuple[str | None, dict | None]:
                 continue
             if find_labels(seg, ocr=lay.ocr) or re.search(r"\d{3}", t) or "@" in t:
                 continue
+            if any(_labelled_value(seg, label, lay) for label in labels):
+                continue
             cands.append(seg)
     if not cands:
         return None, None
-    best = max(cands, key=lambda s: (round(s.height / max(lay.line_height, 1) * 4), -s.y0))
+    top_label = min((label.y0 for label in labels), default=None)
+    heading = [s for s in cands if top_label is not None and s.y1 <= top_label + lay.line_height / 2]
+    best = max(heading or cands, key=lambda s: (round(s.height / max(lay.line_height, 1) * 4), -s.y0))
     return re.sub(r"\s+", " ", best.text.strip(" -|,.")), _src(best, best.confidence)
+
+
+def _labelled_value(seg: Segment, label: Segment, lay: PageLayout) -> bool:
+    """Whether a phrase sits where a label's value is written: to its right on the same band, or
+    just below it in its column."""
+    if seg is label or (seg.words and label.words and seg.words[0] is label.words[0]):
+        return False
+    lh = lay.line_height
+    right = (label.x1 - 1 <= seg.x0 < label.x1 + 0.35 * lay.width
+             and seg.y0 < label.y1 + lh and seg.y1 > label.y0 - lh)
+    below = (0 <= seg.y0 - label.y1 <= 2.6 * lh and label.x0 - lh <= seg.x0 < label.x1 + 0.35 * lay.width)
+    return right or below
 
 
 # ------------------------------------------------------------------ lines
@@ -274,21 +337,36 @@ def _nearest_symbol(segs: list[Segment], symbols: list[dict], lh: float) -> dict
     return best
 
 
-def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | None = None) -> list[dict]:
+def _barcode_agrees(sticker: dict, symbol: dict) -> bool:
+    """The printed lot and serial (at least one printed) read the same as the barcode's."""
+    from o2c.intake.master_index import catalog_key
+
+    pairs = [(sticker.get(k), symbol.get(k)) for k in ("lot", "serial")]
+    printed = [(a, b) for a, b in pairs if a]
+    return bool(printed) and all(b and catalog_key(a) == catalog_key(b) for a, b in printed)
+
+
+def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | None = None,
+                   unread: list[list[Segment]] | None = None) -> list[dict]:
+    """Lines from sticker blocks; blocks that record a device but could not be read go to ``unread``."""
     out = []
     symbols = symbols or {}
     for lay in layouts:
         for cluster in sticker_clusters(lay):
             st = read_sticker(cluster)
             if st is None:
+                if unread is not None and is_device_entry(cluster):
+                    unread.append(cluster)
                 continue
             segs = st["segments"]
             sym = _nearest_symbol(segs, symbols.get(lay.number, []), lay.line_height)
+            conf = min(s.confidence for s in segs) * (HANDWRITTEN_FACTOR if st["handwritten"] else 0.95)
             if sym is not None and not st["handwritten"]:
                 sym["taken"] = True
+                if _barcode_agrees(st, sym):
+                    conf = max(conf, BARCODE_AGREES)
                 for key in ("udi", "gtin", "lot", "serial", "expiry"):
                     st[key] = sym[key] or st[key]
-            conf = min(s.confidence for s in segs) * (HANDWRITTEN_FACTOR if st["handwritten"] else 0.95)
             out.append({
                 "line_no": None, "item_id": None, "item_raw": st["item_raw"], "catalog_raw": st["ref"],
                 "description_raw": None, "customer_item_ref": None,
@@ -329,7 +407,8 @@ def _assemble(doc: TextDocument, doc_type: str, fields: dict, sources: dict, lin
                      "physician_raw": fields.get("procedure.physician_raw"),
                      "patient_ref": fields.get("procedure.patient_ref"),
                      "case_id": fields.get("procedure.case_id")}
-    confs = [ln["confidence"] for ln in lines] + [s["confidence"] for s in sources.values() if s]
+    confs = [ln["confidence"] for ln in lines] + [s["confidence"] for k, s in sources.items()
+                                                  if s and k in _ORDER_FIELDS]
     header_conf = [s["confidence"] for k, s in sources.items() if s and k in ("po_number", "order_date")]
     doc_conf = min(confs) if confs else 0.0
     if not lines:

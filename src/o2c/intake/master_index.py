@@ -439,15 +439,43 @@ class MasterIndex:
         rid = self._idx["rep_email"].get(email_key(address)) if email_key(address) else None
         return Match(rid, 1.0, "rep_email") if rid else None
 
-    def rep_by_name(self, text: str | None) -> Match | None:
+    def rep_by_name(self, text: str | None, *, customer_id: str | None = None,
+                    site_id: str | None = None) -> Match | None:
+        """The rep a written name names, or None when none or several fit (``rep_candidates``)."""
+        found = self.rep_candidates(text, customer_id=customer_id, site_id=site_id)
+        return found[0] if len(found) == 1 else None
+
+    def rep_candidates(self, text: str | None, *, customer_id: str | None = None,
+                       site_id: str | None = None) -> list[Match]:
+        """Reps a name as written (often by hand, then OCR'd) may mean, best first; one element
+        when the answer is clear, several when it is ambiguous, none when nothing fits.
+
+        First and last name agreeing is a match; a surname that agrees while the given name was
+        misread ("Deck Holt") is a weaker one; a single name alone (surname or given name) counts
+        only when no other rep shares it. Reps whose territory covers the facility's state are
+        asked first, so a name common to two territories is settled by where the surgery was."""
         words = person_words(text)
         if not words:
-            return None
-        hits = sorted(((s, rid) for rid, r in self.reps.items()
-                       if (s := _person_score(words, r.get("name"))) >= 0.85), reverse=True)
-        if not hits or (len(hits) > 1 and hits[1][0] >= hits[0][0] - 0.02):
-            return None
-        return Match(hits[0][1], round(hits[0][0], 3), "rep_name")
+            return []
+        scored = [(s, kind, rid) for rid, r in self.reps.items()
+                  for s, kind in [_handwritten_person_score(words, r.get("name"))] if s > 0]
+        states = self._states_of(customer_id, site_id)
+        local = [x for x in scored if states and _territory_covers(self.reps[x[2]].get("territory"), states)]
+        # a given name alone says little: it counts only among the reps of the facility's territory
+        far = [x for x in scored if x[1] != "given"]
+        for pool, factor in ((local, 1.0), (far, 0.95 if states else 1.0)):
+            if not pool:
+                continue
+            pool = sorted(pool, reverse=True)
+            close = [x for x in pool if x[0] >= pool[0][0] - 0.05]
+            how = "rep_name" if len(close) == 1 else "rep_name_ambiguous"
+            return [Match(rid, round(score * factor, 3), how) for score, _, rid in close]
+        return []
+
+    def _states_of(self, customer_id: str | None, site_id: str | None) -> set[str]:
+        """The state codes of the site (or of all the customer's sites)."""
+        sids = [site_id] if site_id in self.sites else self.sites_of(customer_id)
+        return {str(self.sites[s].get("state") or "").strip().upper() for s in sids} - {""}
 
     # -------------------------------------------------------------- places of use
     def consignment_location(self, site_id: str | None) -> str | None:
@@ -479,6 +507,61 @@ def _name_score(query: str, choice: str, **_: object) -> float:
         if min(per_word) >= 80 and len(qwords) >= max(1, len(cwords) - 1):
             whole = max(whole, sum(per_word) / len(per_word) - 6)
     return whole
+
+
+def _handwritten_person_score(words: list[str], full_name: str | None) -> tuple[float, str]:
+    """(0..1, kind) for a name read from handwriting. "full": both names agree, the surname
+    similarity; "surname": the surname alone (the given name misread or absent), 0.85 of it;
+    "given": the given name alone, 0.75 of it. A word under 0.8 similarity is neither name."""
+    name = person_words(full_name)
+    if not name or not words:
+        return 0.0, ""
+    first, last = name[0], name[-1]
+    last_sim, at = max((fuzz.ratio(w, last) / 100, i) for i, w in enumerate(words))
+    others = [w for i, w in enumerate(words) if i != at]
+    first_sim = max((fuzz.ratio(w, first) / 100 for w in others if len(w) > 1), default=0.0)
+    if len(name) > 1 and any(w == first[0] for w in others):
+        first_sim = max(first_sim, 0.9)  # an initial
+    if len(name) > 1 and last_sim >= 0.8 and first_sim >= 0.75:
+        return min(1.0, last_sim + 0.02), "full"
+    if last_sim >= 0.85:
+        return last_sim * 0.85, "surname"
+    given_alone = max(fuzz.ratio(w, first) / 100 for w in words)
+    if len(name) > 1 and given_alone >= 0.85:
+        return given_alone * 0.75, "given"
+    return 0.0, ""
+
+
+#: US state codes and names, to tell which reps' territories cover a facility.
+_STATES = {
+    "AL": "alabama", "AK": "alaska", "AZ": "arizona", "AR": "arkansas", "CA": "california", "CO": "colorado",
+    "CT": "connecticut", "DE": "delaware", "DC": "district of columbia", "FL": "florida", "GA": "georgia",
+    "HI": "hawaii", "ID": "idaho", "IL": "illinois", "IN": "indiana", "IA": "iowa", "KS": "kansas",
+    "KY": "kentucky", "LA": "louisiana", "ME": "maine", "MD": "maryland", "MA": "massachusetts",
+    "MI": "michigan", "MN": "minnesota", "MS": "mississippi", "MO": "missouri", "MT": "montana",
+    "NE": "nebraska", "NV": "nevada", "NH": "new hampshire", "NJ": "new jersey", "NM": "new mexico",
+    "NY": "new york", "NC": "north carolina", "ND": "north dakota", "OH": "ohio", "OK": "oklahoma",
+    "OR": "oregon", "PA": "pennsylvania", "RI": "rhode island", "SC": "south carolina", "SD": "south dakota",
+    "TN": "tennessee", "TX": "texas", "UT": "utah", "VT": "vermont", "VA": "virginia", "WA": "washington",
+    "WV": "west virginia", "WI": "wisconsin", "WY": "wyoming",
+}
+_COMPASS = {"north", "south", "east", "west", "new", "northern", "southern", "eastern", "western"}
+
+
+def _territory_covers(territory: str | None, states: set[str]) -> bool:
+    """Whether a territory as written ("Ohio / Kentucky", "Northern California", "Carolinas", "WI")
+    names one of the state codes: by code, by full name, or by the name's distinctive word."""
+    text = (territory or "").lower()
+    codes = set(re.findall(r"\b[A-Z]{2}\b", territory or ""))
+    words = re.findall(r"[a-z]+", text)
+    for code in states:
+        name = _STATES.get(code)
+        if code in codes or (name and name in text):
+            return True
+        core = [w for w in (name or "").split() if w not in _COMPASS]
+        if core and all(any(t.startswith(c) and len(t) <= len(c) + 1 for t in words) for c in core):
+            return True
+    return False
 
 
 def _person_score(words: list[str], full_name: str | None) -> float:

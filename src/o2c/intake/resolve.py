@@ -36,7 +36,7 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
     confidence: dict[str, float] = {}
     sender = sender or doc.get("sender_raw")
     _edi_ship_to(doc)
-    rep = _rep_from_sender(master, sender) or _rep_from_text(master, doc)
+    rep = _rep_from_sender(master, sender)
     if rep and not doc.get("rep_id"):
         doc["rep_id"] = rep.id
         confidence["rep_id"] = rep.score
@@ -61,6 +61,8 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
         confidence["site_id"] = site.score
     elif doc.get("customer_id") and not doc.get("site_id"):
         doc["warnings"].append("site not identified")
+    if not doc.get("rep_id") and doc.get("rep_raw"):
+        _rep_from_text(master, doc, confidence)
     _physician(doc, master, confidence)
     _lines(doc, master, confidence)
     if _is_usage(doc):
@@ -80,8 +82,20 @@ def _rep_from_sender(master: MasterIndex, sender: str | None) -> Match | None:
     return master.rep_by_email(sender) if "@" in sender else master.rep_by_phone(sender)
 
 
-def _rep_from_text(master: MasterIndex, doc: dict) -> Match | None:
-    return master.rep_by_name(doc.get("rep_raw")) if doc.get("rep_raw") else None
+def _rep_from_text(master: MasterIndex, doc: dict, confidence: dict) -> None:
+    """The rep a document names (a handwritten "Vendor Rep" box too), resolved once the facility is
+    known so that reps covering it are preferred; a name several reps fit stays unresolved."""
+    found = master.rep_candidates(doc["rep_raw"], customer_id=doc.get("customer_id"), site_id=doc.get("site_id"))
+    if len(found) == 1:
+        doc["rep_id"] = found[0].id
+        confidence["rep_id"] = found[0].score
+        if found[0].score < 0.9:
+            doc["warnings"].append(f"rep {found[0].id} matched by a partly read name {doc['rep_raw']!r} "
+                                   f"({found[0].score:.2f})")
+    elif found:
+        doc["warnings"].append(f"rep {doc['rep_raw']!r} is ambiguous: {', '.join(m.id for m in found)}")
+    else:
+        doc["warnings"].append(f"rep {doc['rep_raw']!r} not found")
 
 
 def _customer(doc: dict, master: MasterIndex, sender: str | None, *, is_rep: bool) -> tuple[Match | None, str | None]:

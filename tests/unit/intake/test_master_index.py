@@ -130,3 +130,42 @@ def test_from_csv_dir(tmp_path):
     index = MasterIndex.from_csv_dir(tmp_path)
     assert index.customer_by_edi("ATLAS").id == "C-9"
     assert index.item_by_catalog("7000 0001").id == "7000-0001"
+
+
+# ------------------------------------------------------------------ handwritten rep names
+@pytest.fixture(scope="module")
+def reps_master() -> MasterIndex:
+    return MasterIndex.from_rows(
+        customers=[{"customer_id": "C-W", "name": "Lakeview Clinic"}, {"customer_id": "C-T", "name": "Hill Country"}],
+        sites=[{"site_id": "S-W", "customer_id": "C-W", "name": "Lakeview Clinic", "state": "WI", "kind": "facility"},
+               {"site_id": "S-T", "customer_id": "C-T", "name": "Hill Country", "state": "NC", "kind": "facility"}],
+        reps=[{"rep_id": "R-1", "name": "Derek Holt", "territory": "Wisconsin"},
+              {"rep_id": "R-2", "name": "Shonda Miles", "territory": "Carolinas"},
+              {"rep_id": "R-3", "name": "Dana Holt", "territory": "Texas"},
+              {"rep_id": "R-4", "name": "Derek Vance", "territory": "Ohio / Kentucky"}])
+
+
+def test_rep_misread_given_name_still_matches_by_surname_with_less_confidence(reps_master):
+    found = reps_master.rep_candidates("Deck Holt", customer_id="C-W")
+    assert [m.id for m in found] == ["R-1"] and 0.8 <= found[0].score < 0.9
+    assert reps_master.rep_by_name("Derek Holt").score == 1.0
+
+
+def test_rep_surname_shared_by_two_reps_is_settled_by_the_facility_territory(reps_master):
+    assert reps_master.rep_by_name("Holt") is None  # two Holts, no facility: ambiguous
+    assert len(reps_master.rep_candidates("Holt")) == 2
+    assert reps_master.rep_by_name("Holt", site_id="S-W").id == "R-1"
+
+
+def test_rep_given_name_alone_only_among_the_facility_reps(reps_master):
+    assert reps_master.rep_by_name("Shonda") is None
+    assert reps_master.rep_by_name("Shonda", customer_id="C-T").id == "R-2"  # Carolinas covers NC
+    assert reps_master.rep_by_name("honda Miles", customer_id="C-T").score == 1.0
+    assert reps_master.rep_by_name("Derek", customer_id="C-T") is None
+
+
+def test_territory_names_cover_states():
+    from o2c.intake.master_index import _territory_covers
+    assert _territory_covers("Carolinas", {"SC"}) and _territory_covers("Northern California", {"CA"})
+    assert _territory_covers("Ohio / Kentucky", {"KY"}) and _territory_covers("WI, MN", {"MN"})
+    assert not _territory_covers("Pacific Northwest", {"WI"}) and not _territory_covers("", {"WI"})

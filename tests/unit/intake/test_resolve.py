@@ -154,3 +154,19 @@ def test_sticker_line_folds_into_the_written_line_of_the_same_unit(master):
     assert [(l["lot"], l["serial"], l["expiry"]) for l in doc["lines"]] == [
         ("L5", "SN9", "2028-03-07"), ("L6", None, None), ("L7", "SN9", "2028-03-07")]
     assert [l["line_no"] for l in doc["lines"]] == [1, 2, 3]
+
+
+def test_handwritten_rep_on_a_case_sheet_resolves_after_the_facility(master):
+    rows = dict(customers=[dict(r) for r in master.customers.values()],
+                sites=[dict(r, state="MN") for r in master.sites.values()],
+                reps=[{"rep_id": "R-1", "name": "Erik Lindgren", "territory": "Minnesota"},
+                      {"rep_id": "R-2", "name": "Anna Lindgren", "territory": "Texas"}])
+    local = MasterIndex.from_rows(**rows)
+    doc = resolve(raw(document_type="case_sheet", customer_name_raw="Northfield Memorial Hospital",
+                      rep_raw="Eric Lindgren"), local)
+    assert doc["rep_id"] == "R-1" and doc["field_confidence"]["rep_id"] >= 0.9
+    doc = resolve(raw(document_type="case_sheet", customer_name_raw="Northfield Memorial Hospital",
+                      rep_raw="Lindgrem"), local)
+    assert doc["rep_id"] == "R-1" and any("partly read" in w for w in doc["warnings"])
+    doc = resolve(raw(rep_raw="Lindgren"), local)  # no facility: two Lindgrens
+    assert doc["rep_id"] is None and any("ambiguous" in w for w in doc["warnings"])

@@ -67,6 +67,8 @@ _add("terms_raw", "Terms", "Payment Terms")
 _add("room", "OR Room", "Room", "Procedure Room")
 
 _MAX_LABEL_WORDS = 4
+#: words after a label word that make the phrase a caption under a line to sign on.
+_CAPTION_WORDS = {"signature", "sign", "signed", "initials", "initial"}
 
 # ------------------------------------------------------------------ OCR-tolerant label keys
 #: a lone glyph OCR makes of "#" after a label word ("PO i", "Case !", "PO H").
@@ -184,7 +186,9 @@ def find_labels(segment: Segment, ocr: bool = False, cell_pair: bool = False) ->
                     best = LabelHit(LABELS[label], segment, i, j + 1, colon, key=label)
             if colon:
                 break
-        if best is not None:
+        if best is not None and best.end < len(words) and norm_token(words[best.end]) in _CAPTION_WORDS:
+            i = best.end  # "Rep signature / date", "Surgeon initials": a line to sign on, not a field
+        elif best is not None:
             hits.append(best)
             i = best.end
         else:

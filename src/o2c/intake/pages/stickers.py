@@ -41,7 +41,9 @@ def sticker_clusters(layout: PageLayout) -> list[list[Segment]]:
             sa, sb = seeds[a], seeds[b]
             vgap = max(sa.y0, sb.y0) - min(sa.y1, sb.y1)
             hover = min(sa.x1, sb.x1) - max(sa.x0, sb.x0)
-            if vgap < 3.0 * lh and hover > -0.5 * lh and abs(sa.x0 - sb.x0) < 12 * lh:
+            # handwriting is several print lines tall: its own height sets the distances
+            unit = max(lh, 0.75 * max(sa.height, sb.height))
+            if vgap < 3.0 * unit and hover > -0.5 * unit and abs(sa.x0 - sb.x0) < 12 * lh:
                 parent[find(a)] = find(b)
     groups: dict[int, list[Segment]] = {}
     for k, s in enumerate(seeds):
@@ -69,6 +71,15 @@ def _sticker_phrases(layout: PageLayout) -> list[Segment]:
             current = seg
             out.append(seg)
     return out
+
+
+def is_device_entry(cluster: list[Segment]) -> bool:
+    """A block that records a device (a "no sticker" note, LOT / SN keys) even when no item could be
+    read from it: such a block left unread means a unit is missing from the order."""
+    text = "  ".join(s.text for s in cluster)
+    if _NO_STICKER.search(text):
+        return True
+    return len(cluster) >= 2 and bool(re.search(r"\b(LOT|SN|S/N|SERIAL)\b", text, re.I))
 
 
 def _names_item(cluster: list[Segment]) -> bool:
