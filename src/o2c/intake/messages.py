@@ -39,15 +39,26 @@ _WEEKDAYS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thur
              "sat": 5, "sun": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
              "saturday": 5, "sunday": 6}
 
-_LOT = re.compile(r"(?i)\b(?:lot|lt|batch)(?:\s*(?:no\.?|number))?[\s:#.]+(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]*)")
+_LOT = re.compile(r"(?i)(?:\b(?:lot|lt|batch)(?:\s*(?:no\.?|number))?|\b(?-i:L)(?=\s*:))[\s:#.]+"
+                  r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]*)")
 _SERIAL = re.compile(r"(?i)(?:\bs/n|\bsn|\bserial(?:\s*(?:no\.?|number))?|\bser)[\s:#.]+(?=[A-Z0-9-]*\d)"
                      r"([A-Z0-9][A-Z0-9-]*)")
 _UDI = re.compile(r"(?:\(01\)\s*\d{14}(?:\s*\(\d{2,4}\)\s*[^\s()]+)*)|(?:\+[A-Z]\d{3}[A-Z0-9]{1,18}/?[A-Z0-9$+/]*)")
 _TOKEN = re.compile(r"(?<![\w$/.])[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*(?![\w/])")
 _MONEY = re.compile(r"(?:@\s*)?\$?\s?\d{1,3}(?:,\d{3})*\.\d{2}\b|(?:@\s*)?\$?\s?\d+\.\d{2}\b")
 _PHONE = re.compile(r"^\+?1?[-.\s]?\(?\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}$")
+_PO_TOKEN = re.compile(r"\b(PO\d{4,}[A-Z0-9-]*)\b")
 _PO = re.compile(r"(?i)\b(?:P\.?O\.?|purchase\s+order)(?!\d)(?:\s*(?:#|no\.?(?!\w)|number\b|num\b))?\s*[:#.]?\s*"
                  r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,})\b")
+_PHYSICIAN_LABEL = re.compile(r"(?im)^[ \t]*(?:surgeon|physician|doctor|attending|provider)[ \t]*[:#-][ \t]*"
+                              r"([^\n,;()]{3,60})")
+_MD = re.compile(r"(?:\b([A-Z][a-z]+|[A-Z]\.)[ \t]+)?(?:([A-Z]\.?)[ \t]+)?\b([A-Z][a-zA-Z'-]+),?[ \t]+M\.?D\b\.?")
+#: words that end a name typed after "dr": places, dates and the rest of the message
+_NOT_NAME = {"today", "tonight", "yest", "yesterday", "yday", "last", "this", "at", "w", "with", "on", "for", "in",
+             "lot", "lt", "sn", "mrn", "pt", "case", "used", "and", "the", "pls", "please", "thx", "thanks", "am",
+             "pm", "or", "room", "x", "qty", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept",
+             "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september",
+             "october", "november", "december"} | set(_WEEKDAYS)
 _PHYSICIAN = re.compile(r"(?i)\bdr\.?\s*((?:[a-z]\.?\s+)?[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)|"
                         r"\b([A-Z][a-z]+\.?(?:\s+[A-Z]\.?)?\s+[A-Z][a-zA-Z'-]+),?\s+M\.?D\b")
 _PATIENT = re.compile(r"(?i)\b(?:MRN|MR#|med(?:ical)?\s+rec(?:ord)?\s*(?:no|#)?|patient(?:\s*(?:id|#|ref))?|pt)"
@@ -58,7 +69,8 @@ _USAGE = re.compile(r"(?i)\b(?:used|implanted|case\s+done|usage|bill[\s-]*only|p
                     r"replace|replenish|consigned)\b")
 _FORWARD = re.compile(r"(?im)^\s*(?:-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Original Message\s*-{2,}|"
                       r"Begin forwarded message:)\s*$")
-_WROTE = re.compile(r"(?im)^\s*On\s+(.{6,80}?),?\s+(.{0,80}?<?[\w.+'-]+@[\w.-]+>?)\s+wrote:\s*$")
+_WROTE = re.compile(r"(?im)^\s*On\s+(.{6,80}?(?:\d{1,2}:\d\d(?::\d\d)?(?:\s*[AaPp]\.?[Mm]\.?)?|\b(?:19|20)\d\d)|"
+                    r".{6,80}?),?\s+(.{0,80}?<?[\w.+'-]+@[\w.-]+>?)\s+wrote:\s*$")
 _GENERIC_WORDS = {"thanks", "thx", "thank", "you", "hi", "hello", "pls", "please", "case", "used", "done"}
 
 
@@ -88,14 +100,19 @@ def relative_day(text: str, received_at: datetime | None) -> date | None:
             year = int(slash[3]) + (2000 if len(slash[3]) == 2 else 0)
             return _safe_date(year, month, day)
         return _near(base, month, day)
-    named = re.search(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})"
-                      r"(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b", text)
+    months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    named = [(m.start(), m[1], m[2], m[3]) for m in re.finditer(
+        r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b"
+        r"(?:,?[ \t]+(\d{4}))?", text)]
+    named += [(m.start(), m[2], m[1], m[3]) for m in re.finditer(
+        r"(?i)\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b\.?"
+        r"(?:,?[ \t]+(\d{4}))?", text)]
     if named:
-        month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(
-            named[1].lower()[:3]) + 1
-        if named[3]:
-            return _safe_date(int(named[3]), month, int(named[2]))
-        return _near(base, month, int(named[2]))
+        _, month_word, day, year = min(named)
+        month = months.index(month_word.lower()[:3]) + 1
+        if year:
+            return _safe_date(int(year), month, int(day))
+        return _near(base, month, int(day))
     return None
 
 
@@ -144,7 +161,7 @@ _QTY_LABEL = r"\b(?:qty|quantity|qnty|count)\.?\s*[:=#]?\s*"
 _SEPARATOR = re.compile(r"(?i);|,(?!\d{3}(?!\d))|\s+(?:and|&|\+|plus)\s+")
 _MARKER = re.compile(r"^\s*(?:[-*•·>–]+|\d{1,2}[).](?=\s)|#\d{1,2}[).:]?(?=\s))\s*")
 _PHONE_SPAN = re.compile(r"(?:\+?1[-.\s]?)?\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b(?:\s*(?:ext|x)\.?\s*\d{1,5})?")
-_UDI_PAREN = re.compile(r"\(01\)\s*\d{14}(?:\s*\(\d{2,4}\)\s*[^\s()]+)*")
+_UDI_PAREN = re.compile(r"\(01\)\s*\d{14}(?:\s*\(\d{2,4}\)\s*[^\s(),;]+)*")
 _UDI_PLAIN = re.compile(r"(?<![\w(])01\d{14}[0-9A-Za-z]*(?![\w])")
 _HIBC = re.compile(r"(?<![\w])\+[A-Z][A-Z0-9]{3}[A-Z0-9]{1,19}(?:/[A-Z0-9$+/%.-]+)?(?![\w])")
 _GTIN_TOKEN = re.compile(r"(?<![\w(/.$-])\d{12,14}(?![\w.-])")
@@ -279,26 +296,38 @@ def _udi_hits(line: str) -> list[_Hit]:
 
 
 def _description_hits(scrubbed: str, line: str, taken: list[tuple[int, int]]) -> list[_Hit]:
-    """A clause without any item number that starts with a count and goes on with words ("one x
-    FEMORAL STEM SIZE 6 (lot L1)"): a line named by its description, kept only when the clause
-    also states a lot, a serial or a price (else it is just a sentence with a number in it)."""
+    """A clause without any item number that is a count and words ("one x FEMORAL STEM SIZE 6",
+    "tibial nail 9mm x 330mm x1", "Dbm Putty 5cc - 2 each"): a line named by its description, kept
+    only when its words also state a lot, a serial or a price (else it is just a sentence with a
+    number in it)."""
     hits = []
     bounds = [0] + [m.end() for m in _SEPARATOR.finditer(scrubbed)] + [len(scrubbed) + 1]
+    starts = sorted(a for a, _ in taken)
+    words = r"([A-Za-z][\w.+/'-]*(?:[ \t]+[\w.+/'-]+){1,8}?)"
+    filler = r"\s*(?:(?:used|implanted|usage|need|needs|send|please\s+send|pls)\b[\s:-]*)?"
+    count_first = re.compile(rf"(?i){filler}(?:{_QTY_LABEL})?\(?({_COUNT})\)?\s*(?:x\b|{_UOM}\b\.?|of\b)?\s*"
+                             rf"(?:of\s+)?[-:]?\s*{words}[\s()\[\],.-]*$")
+    count_last = re.compile(rf"(?i){filler}{words}\s*[-,]?\s*(?:[(\[]\s*x\s*({_COUNT})\s*[)\]]|x\s*({_COUNT})|"
+                            rf"({_COUNT})\s*{_UOM}\b\.?|{_QTY_LABEL}({_COUNT}))[\s()\[\],.-]*$")
     for start, end in zip(bounds, bounds[1:]):
-        if any(start <= a < end for a, _ in taken):
+        if any(start <= a < end for a in starts):
             continue
-        clause = scrubbed[start:end]
-        match = re.match(rf"(?i)\s*(?:(?:used|implanted|usage|need|needs|send|please\s+send|pls)\b[\s:-]*)?"
-                         rf"(?:{_QTY_LABEL})?\(?({_COUNT})\)?\s*(?:x\b|{_UOM}\b\.?|of\b)?\s*(?:of\s+)?[-:]?\s*"
-                         r"([A-Za-z][\w.+/'-]*(?:[ \t]+[\w.+/'-]+){1,8})", clause)
-        if not match:
+        clause = scrubbed[start:end].rstrip(";,")
+        match = count_first.match(clause)
+        if match:
+            text, count, at = match.group(2), match.group(1), match.start(2)
+        else:
+            match = count_last.match(clause)
+            if not match:
+                continue
+            text, at = match.group(1), match.start(1)
+            count = next(g for g in match.groups()[1:] if g)
+        text = text.strip(" -:.,")
+        window = line[start:next((a for a in starts if a > start), len(line))]
+        if len(re.findall(r"[A-Za-z]{3,}", text)) < 2 or not (
+                _LOT.search(window) or _SERIAL.search(window) or _MONEY.search(window)):
             continue
-        words = re.sub(r"(?i)\s+(?:x\s*\d+|qty.*)$", "", match.group(2)).strip(" -:.,")
-        if len(re.findall(r"[A-Za-z]{3,}", words)) < 2 or not re.search(r"(?i)\b(?:lot|lt|batch|s/n|sn|serial)\b|"
-                                                                          r"\bL:|\$|\d\.\d\d\b", line[start:end]):
-            continue
-        at = start + match.start(2)
-        hits.append(_Hit(at, at + len(words), words, "description", quantity=_count_value(match.group(1))))
+        hits.append(_Hit(start + at, start + at + len(text), text, "description", quantity=_count_value(count)))
     return hits
 
 
@@ -462,8 +491,22 @@ def _first_meaningful_line(text: str) -> str:
 
 
 def _po_number(text: str) -> str | None:
-    match = _PO.search(text)
+    match = _PO.search(text) or _PO_TOKEN.search(text)
     return match.group(1).upper() if match else None
+
+
+def _subject_order_number(subject: str, is_item: IsItem | None) -> str | None:
+    """"New order 4500087489", "Order #A-7711": in a subject the number after "order" is the PO
+    number (unless it is one of our item numbers)."""
+    match = re.search(r"(?i)\border\s*(?:#|no\.?|number|num)?\s*[:#-]?\s*(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,})\b",
+                      subject or "")
+    if not match or (is_item and is_item(match.group(1))) or _looks_like_date(match.group(1)):
+        return None
+    return match.group(1).upper()
+
+
+def _looks_like_date(token: str) -> bool:
+    return bool(re.fullmatch(r"\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?|20\d\d-\d\d-\d\d", token))
 
 
 def _labelled(text: str, labels: str) -> str | None:
@@ -482,31 +525,58 @@ def _named_customer(text: str) -> str | None:
 
 
 def _physician(text: str) -> str | None:
+    """The surgeon as written: "Surgeon: Ann Lee", "dr patel", "Dr. A. Patel", "Patel MD",
+    "Grace Reinholt, MD". A "Dr" after a house number is a street (1200 Lake Dr), not a doctor."""
+    label = _PHYSICIAN_LABEL.search(text)
+    if label:
+        value = re.split(r"\s+[-–|@]\s+|\s+(?:at|w/|on)\s+", label.group(1).strip())[0].strip(" .")
+        if re.search(r"[A-Za-z]{2,}", value):
+            return value
+    found = []
     for match in _PHYSICIAN.finditer(text):
-        if match.group(1):
-            name = match.group(1)
-            # "dr vasquez - r tka": stop at words that are not a name
-            words = name.split()
-            keep = [words[0]]
-            for word in words[1:]:
-                if len(word) <= 2 and not word.endswith(".") and len(keep[0].rstrip(".")) > 1:
-                    break
-                if word.lower() in _GENERIC_WORDS or word.lower() in {"today", "yest", "yesterday", "at", "w"}:
-                    break
-                keep.append(word)
-                if len(keep) >= 2 and len(keep[0].rstrip(".")) > 1:
-                    break
-            prefix = text[match.start():match.start(1)]
-            return (prefix + " ".join(keep)).strip()
-        return match.group(2).strip() + ", MD"
-    return None
+        if not match.group(1):
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if re.search(r"\b\d{1,6}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[A-Za-z]+[ \t]+){1,3}$", text[line_start:match.start()]):
+            continue
+        words = match.group(1).split()
+        keep = [words[0]]
+        for word in words[1:]:
+            if len(word) <= 2 and not word.endswith(".") and len(keep[0].rstrip(".")) > 1:
+                break
+            if word.lower().rstrip(".") in _GENERIC_WORDS | _NOT_NAME:
+                break
+            keep.append(word)
+            if len(keep) >= 2 and len(keep[0].rstrip(".")) > 1:
+                break
+        if keep[0].lower().rstrip(".") in _NOT_NAME and len(keep) == 1:
+            continue
+        prefix = text[match.start():match.start(1)]
+        found.append((match.start(), (prefix + " ".join(keep)).strip()))
+        break
+    for match in _MD.finditer(text):
+        name = " ".join(x for x in match.groups() if x)
+        found.append((match.start(), name + ", MD"))
+        break
+    return min(found)[1] if found else None
+
+
+_DAY_WORDS = (r"today|tonight|yest|yesterday|yday|last\s+night|this\s+(?:am|pm|morning|afternoon|evening)|"
+              r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|"
+              r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day)?\b|mrn|mr#|pt\b|case\b")
 
 
 def _facility(text: str, head: str, physician: str | None) -> str | None:
-    """Where a usage happened: "at nrthfield mem Dr. Szabo", "@ lakeshore regional w/ dr x", or the
-    first dash-separated part of the first line ("northfoeld mem - dr vasquez - r tka")."""
-    match = re.search(r"(?i)(?:\bat|@)\s+([a-z][a-z .'&-]{2,60}?)(?=\s+(?:w/|with|dr\b|dr\.|on\b|for\b|today|yest|"
-                      r"yesterday|\d)|\s*[-(.,;:]|$)", text, re.M)
+    """Where a usage happened: "Facility: Mercy General", "at nrthfield mem Dr. Szabo", "@ lakeshore
+    regional w/ dr x", or the first dash-separated part of the first line ("northfoeld mem - dr
+    vasquez - r tka")."""
+    label = re.search(r"(?im)^[ \t]*(?:facility|hospital|location|site|place|at)[ \t]*[:#-][ \t]*([^\n;(]{3,80})", text)
+    if label:
+        value = re.split(r"\s+[-–|]\s+|,|\s+(?:w/|with)\s+", label.group(1))[0].strip(" .")
+        if re.search(r"[A-Za-z]{3,}", value):
+            return value
+    match = re.search(r"(?i)(?:\bat|@)\s+([a-z][a-z .'&-]{2,60}?)(?=\s+(?:w/|with|dr\b|dr\.|on\b|for\b|"
+                      rf"{_DAY_WORDS}|\d)|\s*[-(.,;:]|$)", text, re.M)
     if match and match.group(1).strip().lower() not in _GENERIC_WORDS:
         return match.group(1).strip()
     parts = [p.strip() for p in re.split(r"\s+[-–|]\s+|\s*;\s*", head) if p.strip()]
@@ -515,21 +585,23 @@ def _facility(text: str, head: str, physician: str | None) -> str | None:
             low = part.lower()
             if physician and low in physician.lower() or re.match(r"(?i)dr\b|dr\.", part):
                 continue
-            if re.search(r"\d{4}", part) or low in _GENERIC_WORDS:
+            if re.search(r"\d{4}", part) or low in _GENERIC_WORDS or re.search(r"\bM\.?D\b", part):
                 continue
             return re.sub(r"\s*\(.*?\)\s*", " ", part).strip()
     return None
 
 
 def _date_words(text: str, lines: list[dict]) -> str:
-    """The text where a usage date may be written, without item numbers, lots and amounts that
-    would read as dates."""
+    """The text where a usage date may be written, without item numbers, UDIs, lots, serials,
+    patient numbers, phones and amounts that would read as dates."""
     clean = text
+    for pattern in (_UDI_PAREN, _HIBC, _UDI_PLAIN, _GTIN_TOKEN, _LOT, _SERIAL, _PATIENT, _CASE, _PO, _PHONE_SPAN,
+                    _MONEY):
+        clean = pattern.sub(" ", clean)
     for line in lines:
         for key in ("catalog_raw", "lot", "serial", "udi"):
             if line.get(key):
                 clean = re.sub(re.escape(line[key]), " ", clean, flags=re.I)
-    clean = _MONEY.sub(" ", clean)
     return clean
 
 
@@ -701,7 +773,7 @@ def email_to_raw(parts: EmailParts, *, is_item: IsItem | None = None,
     body = dequote(parts.body)
     received = parts.effective_date
     from_body = parse_order_text(body, received_at=received, is_item=is_item, channel="email")
-    from_subject = _po_number(parts.subject)
+    from_subject = _po_number(parts.subject) or _subject_order_number(parts.subject, is_item)
     raw = from_body
     for attachment in parts.attachments:
         if read_attachment is None:
