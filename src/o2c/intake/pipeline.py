@@ -106,6 +106,9 @@ def _read_pages(data: bytes, filename: str) -> dict:
     # hook: hybrid PDFs (Factur-X/ZUGFeRD/Order-X/UBL attached) - the embedded XML wins, see o2c.intake.embedded
     from o2c.intake.embedded import merge_embedded, read_embedded
     raw = merge_embedded(raw, read_embedded(data))
+    # hook: an invoice whose seller is printed only as an image (letterhead, footer) - pages.invoice_header
+    from o2c.intake.pages.invoice_header import seller_from_images
+    raw = seller_from_images(data, raw)
     raw["_text"] = pages.text  # for the optional language-model extractor; popped before resolution
     return raw
 

@@ -607,7 +607,7 @@ def _score(name: str, index: int, lines: list[str]) -> float:
     if len(key) >= 3:
         repeats = sum(1 for j, ln in enumerate(lines) if j != index and key in _key(ln))
         score += min(repeats, 2)
-    if lines[index].strip(" .,") == name:
+    if lines[index].strip(" .,") == name.strip(" .,"):
         score += 0.5  # a name on a line of its own is a letterhead or signature, not running text
         score += _legal_footer(index, lines)
     score += _own_email(name, lines[index])
@@ -720,3 +720,66 @@ def _segment_at(layouts: list, src: dict):
             if len(box) == 4 and all(abs(a - b) < 0.2 for a, b in zip(seg.bbox, box)):
                 return seg
     return None
+
+
+# ------------------------------------------------------------------ the seller printed as an image
+#: images smaller than this (points) are icons, stamps or rules, not a letterhead or footer block.
+MIN_IMAGE_WIDTH, MIN_IMAGE_HEIGHT = 100.0, 15.0
+#: the largest images of the first and the last page are read, at most this many.
+MAX_IMAGES = 3
+IMAGE_DPI = 300
+
+
+def seller_from_images(data: bytes, result: dict) -> dict:
+    """An invoice whose text layer names no seller often prints its letterhead or legal footer as
+    an image: read the larger images of the first and the last page by OCR and apply the same
+    seller rules to their text (the document's addressee never counts). Only for text PDFs read
+    as invoices with the seller still empty, so nothing else pays for the OCR."""
+    if result.get("seller_raw") or result.get("source_kind") != "text_pdf" or not data.startswith(b"%PDF"):
+        return result
+    if not (result.get("invoice_number") or result.get("invoice_date")) or result.get("document_type") != "unknown":
+        return result
+    texts = _image_texts(data)
+    if not texts:
+        return result
+    lines = [ln.strip() for t in texts for ln in t.splitlines() if ln.strip()]
+    addressee = {(result.get(k) or "").lower() for k in ("customer_name_raw", "bill_to_raw", "ship_to_raw")} - {""}
+    seller, legal = seller_parties(lines, addressee, seller_cues(lines))
+    if seller:
+        result["seller_raw"] = seller
+        src = {"source": "ocr:image", "confidence": 0.6}
+        if legal:
+            src["legal_name"] = legal
+        result.setdefault("header_sources", {})["seller_raw"] = src
+    return result
+
+
+def _image_texts(data: bytes) -> list[str]:
+    """OCR text of the larger images on the first and the last page, top of the page first."""
+    import io
+    import os
+
+    try:
+        import pdfplumber
+        import pytesseract
+    except ImportError:  # pragma: no cover - optional OCR stack
+        return []
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    out = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = list(dict.fromkeys([pdf.pages[0], pdf.pages[-1]])) if pdf.pages else []
+            boxes = []
+            for page in pages:
+                for im in page.images:
+                    box = (max(im["x0"], 0), max(im["top"], 0), min(im["x1"], page.width), min(im["bottom"], page.height))
+                    if box[2] - box[0] >= MIN_IMAGE_WIDTH and box[3] - box[1] >= MIN_IMAGE_HEIGHT:
+                        boxes.append(((box[2] - box[0]) * (box[3] - box[1]), page, box))
+            chosen = sorted(boxes, key=lambda b: -b[0])[:MAX_IMAGES]
+            for _, page, box in sorted(chosen, key=lambda b: (b[1].page_number, b[2][1])):
+                picture = page.crop(box).to_image(resolution=IMAGE_DPI).original.convert("L")
+                # one uniform block of text (--psm 6): a letterhead or footer image is no page layout
+                out.append(pytesseract.image_to_string(picture, config="--psm 6"))
+    except Exception:  # a damaged image or PDF leaves the seller empty, as before
+        return []
+    return out
