@@ -59,8 +59,7 @@ _NOT_NAME = {"today", "tonight", "yest", "yesterday", "yday", "last", "this", "a
              "pm", "or", "room", "x", "qty", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept",
              "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september",
              "october", "november", "december"} | set(_WEEKDAYS)
-_PHYSICIAN = re.compile(r"(?i)\bdr\.?\s*((?:[a-z]\.?\s+)?[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)|"
-                        r"\b([A-Z][a-z]+\.?(?:\s+[A-Z]\.?)?\s+[A-Z][a-zA-Z'-]+),?\s+M\.?D\b")
+_PHYSICIAN = re.compile(r"(?i)\bdr\.?[ \t]*((?:[a-z]\.?[ \t]+)?[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?)")
 _PATIENT = re.compile(r"(?i)\b(?:MRN|MR#|med(?:ical)?\s+rec(?:ord)?\s*(?:no|#)?|patient(?:\s*(?:id|#|ref))?|pt)"
                       r"[\s:#.]+(?=[A-Z0-9-]*\d)([A-Z0-9-]{3,})")
 _CASE = re.compile(r"(?i)\bcase\s*(?:id|#|no\.?|number)?[\s:#]*(?=[A-Z0-9-]*\d)([A-Z]{0,4}-?\d[\w-]*)")
@@ -343,7 +342,10 @@ def _split_points(scrubbed: str, hits: list[_Hit]) -> list[int]:
             continue
         lead = re.search(rf"(?i)(?:{_QTY_LABEL})?[(\[]?\s*{_COUNT}\s*[)\]]?\s*(?:x|{_UOM}\.?)?\s*[-:]?\s*$",
                          _ITEM_LABEL.sub("", gap))
-        points.append(left.end + (lead.start() if lead and lead.group(0).strip() else len(gap)))
+        if lead and lead.group(0).strip():
+            points.append(left.end + lead.start() + len(lead.group(0)) - len(lead.group(0).lstrip()))
+        else:
+            points.append(left.end + len(gap))
     return points + [len(scrubbed)]
 
 

@@ -182,3 +182,123 @@ def test_serial_means_one_unit_when_no_count_is_written():
     assert raw["lines"][0]["quantity"] == "1"
     raw = m.sms_to_raw("used 7103-1204 lot L1 at mercy", {}, received_at=RECEIVED, is_item=is_item)
     assert raw["lines"][0]["quantity"] is None
+
+
+# ------------------------------------------------------------------ phrasings beyond the corpus
+GTIN_1204 = "00847120031008"  # valid check digit
+
+
+@pytest.mark.parametrize("text, qty", [
+    ("2x 7103-1204", "2"), ("7103-1204 x2", "2"), ("7103-1204 (x2)", "2"), ("qty 2 7103-1204", "2"),
+    ("7103-1204 qty: 2", "2"), ("2 ea 7103-1204", "2"), ("7103-1204 2 ea", "2"), ("(2) 7103-1204", "2"),
+    ("two 7103-1204", "2"), ("three x 7103-1204", "3"), ("7103-1204 - 2 each", "2"), ("1 - 7103-1204", "1"),
+    ("2) 3 7103-1204", "3"), ("1 ea REF 7103-1204", "1"),
+])
+def test_count_forms(text, qty):
+    (line,) = m.parse_lines(text, is_item)
+    assert line["quantity"] == qty and line["catalog_raw"] == "7103-1204"
+
+
+def test_bare_number_after_the_item_is_a_count_but_uncertain():
+    (line,) = m.parse_lines("7103-1204 2", is_item)
+    assert line["quantity"] == "2" and line["confidence"] < 1
+    (line,) = m.parse_lines("2 7103-1204", is_item)
+    assert "confidence" not in line
+
+
+@pytest.mark.parametrize("text, gtin, lot, serial", [
+    (f"1x (01){GTIN_1204}(17)281020(10)L15193(21)SN925082", GTIN_1204, "L15193", "SN925082"),
+    (f"2 01{GTIN_1204}17281020" + "10L15193", GTIN_1204, "L15193", None),
+    (f"GTIN {GTIN_1204} qty 2 lot L1234", GTIN_1204, "L1234", None),
+    (f"1 ea {GTIN_1204[1:]} lot L1234", GTIN_1204, "L1234", None),
+])
+def test_items_named_by_udi_or_gtin(text, gtin, lot, serial):
+    (line,) = m.parse_lines(text, is_item)
+    assert line["udi"] and gtin[1:] in line["udi"]
+    assert (line["lot"], line["serial"]) == (lot, serial)
+
+
+def test_hibc_names_the_catalog_number_and_lot():
+    from o2c.formats.hibc import mod43_check_character
+
+    body = "+H742710312041/$$3281020L45316"
+    (line,) = m.parse_lines(f"1 {body}{mod43_check_character(body)}", is_item)
+    assert line["catalog_raw"] == "71031204" and line["lot"] == "L45316" and line["expiry"] == "2028-10-20"
+
+
+def test_a_number_that_is_not_a_valid_gtin_is_not_an_item():
+    assert m.parse_lines("call 00847120031009 asap", is_item) == []
+
+
+def test_several_items_on_one_line_keep_their_own_lots():
+    lines = m.parse_lines("qty 1 7103-1204 lot L43221, qty 3 #7104-1002 - lot no. L68414 and 7201-0501 x1, "
+                          "s/n SN161640 lot LT96484", is_item)
+    assert [(l["catalog_raw"], l["quantity"], l["lot"], l["serial"]) for l in lines] == [
+        ("7103-1204", "1", "L43221", None), ("7104-1002", "3", "L68414", None),
+        ("7201-0501", "1", "LT96484", "SN161640")]
+    lines = m.parse_lines("2 7103-1204 lot L1 3 7104-1002 lot L2", is_item)
+    assert [(l["quantity"], l["lot"]) for l in lines] == [("2", "L1"), ("3", "L2")]
+
+
+def test_lot_label_forms():
+    for text in ("1 7103-1204 L: L84182", "1 7103-1204 LOT#L84182", "1 7103-1204 batch L84182",
+                 "1 7103-1204 lot no. L84182"):
+        assert m.parse_lines(text, is_item)[0]["lot"] == "L84182", text
+
+
+def test_counted_description_with_a_lot_is_a_line_and_a_plain_sentence_is_not():
+    (line,) = m.parse_lines("one x Femoral Stem Tapered Size 6 (sn SN940775 lt L68377)", is_item)
+    assert (line["quantity"], line["description_raw"], line["catalog_raw"]) == ("1", "FEMORAL STEM TAPERED SIZE 6",
+                                                                               None)
+    (line,) = m.parse_lines("Dbm Putty 5cc - 2 each lot no. L15631", is_item)
+    assert line["quantity"] == "2" and line["item_raw"] == "DBM PUTTY 5CC"
+    assert m.parse_lines("we need 2 more trays for the room tomorrow", is_item) == []
+
+
+def test_phone_numbers_in_a_signature_are_not_lines():
+    assert m.parse_lines("Direct: (919) 555-0188 ext 204\nPh 614.555.0140 | Fax 614.555.0141", is_item) == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Surgeon: Grace Reinholt, MD\n1 7103-1204", "Grace Reinholt"), ("Voss MD @ mercy", "Voss, MD"),
+    ("used 1 7103-1204 w/ E. Vasquez MD", "E. Vasquez, MD"), ("w/ dr.rahman saturday", "dr.rahman"),
+    ("dr.okafor\nimplanted 1 7103-1204", "dr.okafor"), ("w/ Dr. A. Patel today", "Dr. A. Patel"),
+])
+def test_physician_forms(text, name):
+    assert m._physician(text) == name
+
+
+def test_a_street_named_drive_is_not_a_doctor():
+    assert m._physician("Ship to: Receiving, 1200 Lake Dr Dock B, Milwaukee") is None
+
+
+@pytest.mark.parametrize("text, facility", [
+    ("Facility: lakeshore reg\nSurgeon: dr x", "lakeshore reg"), ("dr szabo @ Northfield Meml Apr 22", "Northfield Meml"),
+    ("at nrthfield mem w/ dr.rahman saturday", "nrthfield mem"),
+])
+def test_facility_forms(text, facility):
+    assert m._facility(text, m._first_meaningful_line(text), m._physician(text)) == facility
+
+
+def test_day_month_dates_and_dates_on_their_own_line():
+    assert m.relative_day("Date: 4 Oct", RECEIVED) == date(2026, 10, 4)
+    assert m.relative_day("Date: Oct\n1) 2 7103", RECEIVED) is None
+    raw = m.sms_to_raw("Facility: mercy\nDate: 7 Jul\n1) (1) UDI (01)00847120031008(17)300111(10)67468", {},
+                       received_at=RECEIVED, is_item=is_item)
+    assert raw["procedure"]["date"] == "2026-07-07"
+
+
+def test_po_number_glued_to_its_letters_and_in_an_order_subject():
+    assert m.parse_order_text("Subject: New order PO7043959")["po_number"] == "PO7043959"
+    parts = m.EmailParts(sender="a@b.org", sender_name=None, subject="New order 4500087489", sent_at=RECEIVED,
+                         body="2 EA 7103-1204")
+    assert m.email_to_raw(parts, is_item=is_item)["po_number"] == "4500087489"
+    parts.subject = "order 7103-1204"
+    assert m.email_to_raw(parts, is_item=is_item)["po_number"] is None
+
+
+def test_quoted_reply_date_with_a_time():
+    text = "ok\n\nOn Thu, Jul 30, 2026 at 10:18 AM, Erin <erin@hosp.org> wrote:\n> PO 33646\n> 2 EA 7103-1204\n"
+    parts = m.EmailParts(sender="rep@x.com", sender_name=None, subject="Re: order", sent_at=RECEIVED, body=text)
+    m._find_forwarded_original(parts)
+    assert parts.original_sent_at.date() == date(2026, 7, 30)

@@ -176,7 +176,9 @@ def _item_words(rng: random.Random, customer: Customer, cat: str, lot: str | Non
         return form, f"01{GTIN[cat]}17{expiry:%y%m%d}10{lot}", True, False
     if form == "hibc" and lot:
         uom = next(u for c, _, u, *_r in ITEMS if c == cat)
-        return form, _hibc(cat, uom, expiry, lot), True, False
+        text = _hibc(cat, uom, expiry, lot)
+        if not text.endswith(" "):  # a space check character cannot survive being typed
+            return form, text, True, False
     if form == "custref":
         return form, _pick(rng, ["", "our # ", "item "]) + customer_ref(customer, cat), False, False
     if form == "description":
