@@ -8,10 +8,12 @@ parsed UDI.
 Photos and scans are often small, dim, rotated or noisy. ``decode_barcodes`` therefore tries a
 short ladder of preprocessing steps -- as-is, greyscale with stretched contrast, sharpened,
 upscaled, binarised, rotated -- and stops at the first step that finds anything, so a clean image costs one
-zxing call.
+zxing call. A step whose pixels are those of a step already scanned is skipped (on a bilevel fax page
+contrast and sharpening change nothing), and results zxing marks invalid are dropped.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -157,18 +159,36 @@ def decode_barcodes(source, *, formats: zxingcpp.BarcodeFormats | None = None,
     """Every barcode found on the image, in zxing's order; an empty list when there is none."""
     image = load_image(source)
     if image.mode not in ("L", "RGB", "RGBA"):
-        image = image.convert("RGB")
+        # bilevel, palette, 16-bit...: one byte of grey per pixel is all zxing reads
+        image = image.convert("L") if image.mode in ("1", "I;16", "I", "F") else image.convert("RGB")
     kwargs = {"text_mode": zxingcpp.TextMode.Plain}
     if formats is not None:
         kwargs["formats"] = formats
+    scanned: set[bytes] = set()
     for name, step in _steps(image):
         prepared, back = step(image)
-        found = zxingcpp.read_barcodes(prepared, **kwargs)
+        if name != "original":
+            key = _pixels_key(prepared)
+            if key in scanned:
+                continue                # same pixels as a step already scanned: same answer
+            scanned.add(key)
+        found = [b for b in zxingcpp.read_barcodes(prepared, **kwargs) if b.valid and b.text]
         if found:
             return [_symbol(b, back, name) for b in found]
         if not preprocess:
             break
+        if name == "original":
+            scanned.add(_pixels_key(ImageOps.grayscale(prepared)))
     return []
+
+
+def _pixels_key(image: Image.Image) -> bytes:
+    """A digest of a greyscale image's size and pixels. On a bilevel fax page, contrast stretching
+    and sharpening give back exactly the page, so their zxing passes (a tenth of a second or more
+    each on a full page) would only repeat the first one."""
+    digest = hashlib.blake2b(image.tobytes(), digest_size=16)
+    digest.update(f"{image.mode}{image.size}".encode())
+    return digest.digest()
 
 
 def _format_name(fmt) -> str:
