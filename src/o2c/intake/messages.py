@@ -52,7 +52,8 @@ _PO = re.compile(r"(?i)\b(?:P\.?O\.?|purchase\s+order)(?!\d)(?:\s*(?:#|no\.?(?!\
                  r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,})\b")
 _PHYSICIAN_LABEL = re.compile(r"(?im)^[ \t]*(?:surgeon|physician|doctor|attending|provider)[ \t]*[:#-][ \t]*"
                               r"([^\n,;()]{3,60})")
-_MD = re.compile(r"(?:\b([A-Z][a-z]+|[A-Z]\.)[ \t]+)?(?:([A-Z]\.?)[ \t]+)?\b([A-Z][a-zA-Z'-]+),?[ \t]+M\.?D\b\.?")
+_MD = re.compile(r"(?:\b([A-Z][a-z]+|[A-Z]\.)[ \t]+)?(?:([A-Z]\.?)[ \t]+)?\b((?i:[a-z][a-z'-]{2,})),?[ \t]+"
+                 r"(?i:m\.?d)\b\.?(?![ \t]*\d{5})")  # "Baltimore, MD 21201" is a state
 #: words that end a name typed after "dr": places, dates and the rest of the message
 _NOT_NAME = {"today", "tonight", "yest", "yesterday", "yday", "last", "this", "at", "w", "with", "on", "for", "in",
              "lot", "lt", "sn", "mrn", "pt", "case", "used", "and", "the", "pls", "please", "thx", "thanks", "am",
@@ -557,6 +558,8 @@ def _physician(text: str) -> str | None:
         found.append((match.start(), (prefix + " ".join(keep)).strip()))
         break
     for match in _MD.finditer(text):
+        if match.group(3).lower() in _GENERIC_WORDS | _NOT_NAME:
+            continue
         name = " ".join(x for x in match.groups() if x)
         found.append((match.start(), name + ", MD"))
         break
@@ -581,7 +584,7 @@ def _facility(text: str, head: str, physician: str | None) -> str | None:
                       rf"{_DAY_WORDS}|\d)|\s*[-(.,;:]|$)", text, re.M)
     if match and match.group(1).strip().lower() not in _GENERIC_WORDS:
         return match.group(1).strip()
-    parts = [p.strip() for p in re.split(r"\s+[-–|]\s+|\s*;\s*", head) if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s+[-–|]\s+|\s*[;,]\s*", head) if p.strip()]
     if len(parts) >= 2:
         for part in parts:
             low = part.lower()

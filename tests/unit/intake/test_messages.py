@@ -263,6 +263,7 @@ def test_phone_numbers_in_a_signature_are_not_lines():
     ("Surgeon: Grace Reinholt, MD\n1 7103-1204", "Grace Reinholt"), ("Voss MD @ mercy", "Voss, MD"),
     ("used 1 7103-1204 w/ E. Vasquez MD", "E. Vasquez, MD"), ("w/ dr.rahman saturday", "dr.rahman"),
     ("dr.okafor\nimplanted 1 7103-1204", "dr.okafor"), ("w/ Dr. A. Patel today", "Dr. A. Patel"),
+    ("hi - mercy, patel md, 11/3", "patel, MD"),
 ])
 def test_physician_forms(text, name):
     assert m._physician(text) == name
@@ -270,11 +271,13 @@ def test_physician_forms(text, name):
 
 def test_a_street_named_drive_is_not_a_doctor():
     assert m._physician("Ship to: Receiving, 1200 Lake Dr Dock B, Milwaukee") is None
+    assert m._physician("Ship to: Receiving, 22 Pratt St, Baltimore, MD 21201") is None
 
 
 @pytest.mark.parametrize("text, facility", [
     ("Facility: lakeshore reg\nSurgeon: dr x", "lakeshore reg"), ("dr szabo @ Northfield Meml Apr 22", "Northfield Meml"),
     ("at nrthfield mem w/ dr.rahman saturday", "nrthfield mem"),
+    ("hi - mercy, patel MD, 11/3: 7103-1204 lot L44512 qty 2", "mercy"),
 ])
 def test_facility_forms(text, facility):
     assert m._facility(text, m._first_meaningful_line(text), m._physician(text)) == facility
