@@ -95,3 +95,13 @@ def test_unreadable_handwritten_entry_keeps_the_sheet_in_review():
     assert len(doc["lines"]) == 1
     assert doc["confidence"] <= 0.05
     assert any("device entry could not be read" in w for w in doc["warnings"])
+
+
+def test_handwritten_lot_split_from_its_key_is_not_taken_for_the_item():
+    from o2c.intake.pages.stickers import read_sticker, sticker_clusters
+    rows = [(1040.0, [(220, "(no sticker)", 15)]), (1120.0, [(230, "lot", 50), (330, "46947", 50)]),
+            (1190.0, [(230, "sn GNI", 50)])]
+    lay, = layout_pages(_page(rows))
+    cluster, = sticker_clusters(lay)
+    assert any(s.text == "lot 46947" for s in cluster)  # the key and its value, one phrase
+    assert read_sticker(cluster) is None  # no item could be read: an unread entry, not item "46947"

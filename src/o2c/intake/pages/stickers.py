@@ -64,7 +64,8 @@ def _sticker_phrases(layout: PageLayout) -> list[Segment]:
             if seg.used:
                 current = None
                 continue
-            if current is not None and seg.x0 - current.x1 < 2.0 * lh and _KEY.fullmatch(current.text.strip()):
+            gap = 2.0 * max(lh, 0.75 * min(current.height, seg.height)) if current is not None else 0.0
+            if current is not None and seg.x0 - current.x1 < gap and _KEY.fullmatch(current.text.strip()):
                 current = Segment(current.words + seg.words, seg.page, seg.line_index)
                 out[-1] = current
                 continue
@@ -112,6 +113,11 @@ def _attach_barcode_text(clusters: list[list[Segment]], lh: float) -> list[list[
     return keep
 
 
+def _is_key_value(text: str, code: str) -> bool:
+    """Whether a code is the value written after a LOT / SN key (then it is no catalog number)."""
+    return any(_after_key(text, (k,)) == code.strip(".,;:") for k in ("LOT", "SN", "S/N", "SERIAL"))
+
+
 def _after_key(text: str, keys: tuple[str, ...]) -> str | None:
     found = _key_match(text, keys)
     return found[1] if found else None
@@ -133,7 +139,7 @@ def read_sticker(cluster: list[Segment]) -> dict | None:
         for s in cluster:
             if not V.find_gs1(s.text) and not _KEY.match(s.text):
                 code = next((w.text for w in s.words if V.is_item_code(w.text)), None)
-                if code:
+                if code and not _is_key_value(text, code):
                     ref, ref_seg = code.strip(".,;:"), s
                     break
     lot = _after_key(text, ("LOT",))
