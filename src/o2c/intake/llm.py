@@ -448,7 +448,12 @@ SYSTEM_PROMPT = (
 )
 
 
-def wanted_fields(raw: dict, settings: LLMSettings) -> list[str]:
+#: a currency is asked for only when the text prints a code (resolution takes the customer's otherwise)
+_CURRENCY_CODES = re.compile(r"\b(?:USD|EUR|GBP|CAD|CHF|AUD|NZD|JPY|CNY|MXN|BRL|SEK|NOK|DKK|PLN|CZK|HUF|INR|"
+                             r"SGD|HKD|ZAR|AED|SAR|ILS|KRW|TRY)\b")
+
+
+def wanted_fields(raw: dict, settings: LLMSettings, text: str | None = None) -> list[str]:
     """The keys the rules left null or read below ``low_confidence``, for this kind of document."""
     kind = raw.get("document_type")
     known_kind = kind in DOCUMENT_TYPES
@@ -458,6 +463,8 @@ def wanted_fields(raw: dict, settings: LLMSettings) -> list[str]:
         if known_kind and kind not in kinds:
             continue
         if value_kind == "patient" and not settings.allow_patient_data:
+            continue
+        if value_kind == "currency" and text is not None and not _CURRENCY_CODES.search(text):
             continue
         current = _get(raw, key)
         confidence = (sources.get(key) or {}).get("confidence") if isinstance(sources.get(key), dict) else None
@@ -500,7 +507,7 @@ def prepare_text(text: str, raw: dict, settings: LLMSettings) -> str:
 def fill(raw: dict, text: str, settings: LLMSettings, client: ChatClient) -> dict:
     """The raw extraction with what the model could add (checked against ``text``); a warning on any
     failure, and the rule-based values untouched."""
-    wanted = wanted_fields(raw, settings)
+    wanted = wanted_fields(raw, settings, text)
     if not wanted or not text.strip():
         return raw
     sent = prepare_text(text, raw, settings)

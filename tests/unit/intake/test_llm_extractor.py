@@ -154,6 +154,11 @@ def test_wanted_fields_are_what_the_rules_left_null_for_this_kind_of_document():
     assert not any(key.startswith("procedure.") for key in wanted) and "document_type" not in wanted
 
 
+def test_currency_is_asked_for_only_when_a_code_is_printed():
+    assert "currency" in llm.wanted_fields(po_raw(), ON, PO_TEXT)
+    assert "currency" not in llm.wanted_fields(po_raw(), ON, "Total $2,900.00")
+
+
 def test_low_confidence_readings_are_wanted_too_and_patient_data_only_when_allowed():
     raw = po_raw(document_type="case_sheet", po_number="45OOO9", lines=[],
                  header_sources={"po_number": {"confidence": 0.3}})
