@@ -108,3 +108,10 @@ def test_no_seller_evidence_leaves_the_issuer_empty():
 def test_legal_footer_sentence_is_not_a_name():
     text = "Facture n° 9\nTotal TTC : 5,00\nSarl au capital de 1 000€ - TVA FR00999999999\n"
     assert _seller(text) is None
+
+
+def test_the_company_bound_by_the_share_capital_statement_beats_the_return_address():
+    text = ("Lumen Service Clients\n75371 Paris Cedex 08\nJeanne Martin\n4 place Bellecour\n69002 Lyon\n"
+            "Facture n°77 du 02 Juillet 2015\nTotal facture 10,00\nCourrier : Lumen Service Clients 75371 Paris\n"
+            "Lumen SAS au capital de 3.441.812 Euros - RCS Paris - Siège social: 8 rue Royale - TVA FR60421938861\n")
+    assert _seller(text) == "Lumen SAS"

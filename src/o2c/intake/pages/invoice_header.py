@@ -611,10 +611,18 @@ def _score(name: str, index: int, lines: list[str]) -> float:
         score += 0.5  # a name on a line of its own is a letterhead or signature, not running text
         score += _legal_footer(index, lines)
     score += _own_email(name, lines[index])
+    after = lines[index].split(name, 1)[1] if name in lines[index] else ""
+    if _CAPITAL.match(after):
+        score += 1  # "Free SAS au capital de ...": the legal statement names the company it binds
     # a title word makes a phrase a heading, unless it sits inside a company's legal name
     if _TITLE_WORDS.match(name) or (_TITLE_WORDS.search(name) and not _LEGAL_FORM.search(name)) or len(key) < 3:
         score -= 3
     return score
+
+
+#: the statement of a company's share capital or registration that follows its name in a legal footer
+_CAPITAL = re.compile(r"\s*[,-]?\s*(?:au\s+capital|with\s+(?:a\s+)?share\s+capital|share\s+capital|"
+                      r"stammkapital|grundkapital|met\s+(?:een\s+)?kapitaal|registered\s+in\b)", re.I)
 
 
 def _legal_footer(index: int, lines: list[str]) -> float:
