@@ -94,6 +94,10 @@ class Page:
     ocr: bool = False
     ocr_seconds: float = 0.0
     seconds: float = 0.0
+    #: the deskewed, rescaled image tesseract read (OCR pages only) and the factor from page
+    #: coordinates to its pixels, so a few cells can be read again (``reread_cells``).
+    ocr_image: object = field(default=None, repr=False, compare=False)
+    ocr_scale: float = 1.0
 
     @property
     def text(self) -> str:
@@ -118,21 +122,36 @@ class TextDocument:
 # ------------------------------------------------------------------ grouping
 def group_lines(words: list[Word]) -> list[Line]:
     """Group words into lines by vertical overlap, because OCR and PDF words of one printed line
-    rarely share an exact baseline (subscripts, mixed fonts, slightly skewed scans)."""
+    rarely share an exact baseline (subscripts, mixed fonts, slightly skewed scans). A word far
+    taller than the page's text (OCR reading a column of line numbers as one blob) would bridge
+    several printed lines into one: such words join the line they overlap most, after the others
+    are grouped, and never widen a line's band."""
+    heights = sorted(w.height for w in words)
+    tall_from = 2.2 * heights[len(heights) // 2] if heights else 0.0
+    normal = [w for w in words if w.height <= tall_from]
+    tall = [w for w in words if w.height > tall_from]
     lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.yc, w.x0)):
+    for w in sorted(normal, key=lambda w: (w.yc, w.x0)):
         best = None
         for cand in lines[-4:]:
-            ref = cand[-1] if cand else None
             top = min(x.y0 for x in cand)
             bot = max(x.y1 for x in cand)
             overlap = min(bot, w.y1) - max(top, w.y0)
-            if overlap > 0.5 * min(w.height, bot - top) and ref is not None:
+            if overlap > 0.5 * min(w.height, bot - top):
                 best = cand
         if best is None:
             lines.append([w])
         else:
             best.append(w)
+    bands = [(min(x.y0 for x in ws), max(x.y1 for x in ws)) for ws in lines]
+    for w in sorted(tall, key=lambda w: (w.yc, w.x0)):
+        overlaps = [min(bot, w.y1) - max(top, w.y0) for top, bot in bands]
+        k = max(range(len(overlaps)), key=overlaps.__getitem__) if overlaps else None
+        if k is None or overlaps[k] <= 0:
+            lines.append([w])
+            bands.append((w.y0, w.y1))
+        else:
+            lines[k].append(w)
     result = [Line(sorted(ws, key=lambda w: w.x0)) for ws in lines]
     result.sort(key=lambda l: (l.y0 + l.y1) / 2)
     return result
@@ -288,11 +307,12 @@ def _ocr_page(image, number: int, dpi: float | None = None) -> Page:
         words = [Word(w.text, w.x0 / scale, w.y0 / scale, w.x1 / scale, w.y1 / scale, w.confidence) for w in words]
     page = make_page(number, float(image.width), float(image.height), words, ocr=True)
     page.ocr_seconds = ocr_seconds
+    page.ocr_image, page.ocr_scale = im, scale
     return page
 
 
 def _tesseract_words(pytesseract, im, config: str) -> list[Word]:
-    data = pytesseract.image_to_data(im, config=config, output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(_uncompressed(im), config=config, output_type=pytesseract.Output.DICT)
     words = []
     for text, left, top, width, height, conf in zip(data["text"], data["left"], data["top"], data["width"],
                                                     data["height"], data["conf"]):
@@ -306,6 +326,84 @@ def _tesseract_words(pytesseract, im, config: str) -> list[Word]:
         words.append(Word(text, float(left), float(top), float(left + width), float(top + height),
                           max(0.0, min(1.0, c / 100.0))))
     return words
+
+
+def _uncompressed(im):
+    """The image handed to tesseract as a PGM file: pytesseract writes a PNG unless told otherwise,
+    and compressing a noisy page scan costs about half as long as reading it. PGM carries no
+    resolution either, so tesseract sees exactly what it would from the PNG."""
+    if im.mode != "L":
+        im = im.convert("L")
+    elif im.format:
+        im = im.copy()
+    im.format = "PPM"
+    return im
+
+
+#: digits (and the marks of amounts) for re-reading numeric cells.
+NUMERIC_WHITELIST = "0123456789.,$"
+#: cells are re-read with their text this many pixels tall (tesseract reads best at 20-40 px).
+REREAD_TEXT_PX = 40
+_REREAD_GAP = 30
+
+
+def reread_cells(page: Page, boxes: list[tuple[float, float, float, float]],
+                 whitelist: str = NUMERIC_WHITELIST, text_height: float | None = None) -> list[list[Word]]:
+    """Read a few cells of an OCR'd page again, for the words the page OCR lost or garbled (an
+    isolated "1" read as "i!"). The cells (page coordinates) are cut from the image tesseract read,
+    scaled so their text is ``REREAD_TEXT_PX`` tall, stacked into one strip and read in a single
+    tesseract run restricted to ``whitelist``: one process start for the page however many cells.
+    Returns the words found in each box, in page coordinates; the time is added to the page's."""
+    if page.ocr_image is None or not boxes:
+        return [[] for _ in boxes]
+    import pytesseract
+    from PIL import Image
+
+    t0 = time.perf_counter()
+    im, s = page.ocr_image, page.ocr_scale
+    crops, placed = [], []
+    for x0, y0, x1, y1 in boxes:
+        box = (max(0, int(x0 * s)), max(0, int(y0 * s)), min(im.width, int(x1 * s) + 1),
+               min(im.height, int(y1 * s) + 1))
+        if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+            crops.append(None)
+            continue
+        crop = im.crop(box)
+        k = REREAD_TEXT_PX / max(1.0, (text_height or (y1 - y0) / 1.6) * s)
+        k = max(1.0, min(k, 4.0))
+        if k > 1.01:
+            crop = crop.resize((int(crop.width * k), int(crop.height * k)), Image.LANCZOS)
+        crops.append((crop, box, k))
+    width = max((c[0].width for c in crops if c), default=0) + 2 * _REREAD_GAP
+    height = sum(c[0].height + _REREAD_GAP for c in crops if c) + _REREAD_GAP
+    if width <= 2 * _REREAD_GAP:
+        return [[] for _ in boxes]
+    strip = Image.new("L", (width, height), 255)
+    y = _REREAD_GAP
+    for c in crops:
+        if c is None:
+            placed.append(None)
+            continue
+        strip.paste(c[0], (_REREAD_GAP, y))
+        placed.append((y, y + c[0].height))
+        y += c[0].height + _REREAD_GAP
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    config = f"--psm 6 -c tessedit_char_whitelist={whitelist}"
+    found = _tesseract_words(pytesseract, strip, config)
+    out: list[list[Word]] = [[] for _ in boxes]
+    for w in found:
+        for n, (c, band) in enumerate(zip(crops, placed)):
+            if band is None or not band[0] <= w.yc <= band[1]:
+                continue
+            _crop, box, k = c
+            out[n].append(Word(w.text, (box[0] + (w.x0 - _REREAD_GAP) / k) / s,
+                               (box[1] + (w.y0 - band[0]) / k) / s, (box[0] + (w.x1 - _REREAD_GAP) / k) / s,
+                               (box[1] + (w.y1 - band[0]) / k) / s, w.confidence))
+            break
+    spent = time.perf_counter() - t0
+    page.seconds += spent
+    page.ocr_seconds += spent
+    return out
 
 
 # ------------------------------------------------------------------ tables and plain text

@@ -108,3 +108,45 @@ def test_corpus_fax_page_ocr_time(corpus_dir):
     ours = doc.pages[0].seconds
     assert ours <= 1.3 * bare + 0.3
     assert "7" in doc.text
+
+
+def test_a_tall_ocr_blob_does_not_merge_the_lines_it_spans():
+    # OCR read a column of line numbers as one word three lines tall: it must not glue the rows
+    words = [Word("7402-3514", 100, 100, 180, 120), Word("2", 300, 101, 310, 121),
+             Word("7402-3520", 100, 130, 180, 150), Word("1", 300, 131, 310, 151),
+             Word("8830-1102", 100, 160, 180, 180), Word("5", 300, 161, 310, 181),
+             Word("OURW", 40, 98, 60, 182, 0.0)]
+    lines = group_lines(words)
+    assert [[w.text for w in line.words if w.text != "OURW"] for line in lines] == [
+        ["7402-3514", "2"], ["7402-3520", "1"], ["8830-1102", "5"]]
+    assert sum(w.text == "OURW" for line in lines for w in line.words) == 1
+
+
+def test_page_image_goes_to_tesseract_uncompressed():
+    from PIL import Image
+
+    from o2c.intake.text import _uncompressed
+
+    im = Image.new("RGB", (20, 10), "white")
+    sent = _uncompressed(im)
+    assert sent.mode == "L" and sent.format == "PPM"
+
+
+def test_numeric_cells_are_read_again_from_the_page_image():
+    from o2c.intake.text import Page, reread_cells
+
+    png = F.text_image(["Qty 19 EA 450.00 8550.00"], size=(1275, 140))
+    doc = acquire(png, "cells.png")
+    page = doc.pages[0]
+    assert page.ocr_image is not None
+    nineteen = next(w for w in page.words if w.text == "19")
+    amount = next(w for w in page.words if w.text == "8550.00")
+    before = page.seconds
+    found = reread_cells(page, [(nineteen.x0 - 10, nineteen.y0 - 6, nineteen.x1 + 10, nineteen.y1 + 6),
+                                (amount.x0 - 10, amount.y0 - 6, amount.x1 + 10, amount.y1 + 6)],
+                         text_height=nineteen.height)
+    assert [" ".join(w.text for w in ws) for ws in found] == ["19", "8550.00"]
+    assert abs(found[0][0].x0 - nineteen.x0) < 12 and abs(found[0][0].yc - nineteen.yc) < 8
+    assert page.seconds > before  # the second reading is part of the page's OCR time
+    # a page without an OCR image (a text PDF) has nothing to read again
+    assert reread_cells(Page(1, 100, 100, []), [(0, 0, 10, 10)]) == [[]]

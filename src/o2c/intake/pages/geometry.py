@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from o2c.intake.text import Line, TextDocument, Word, WordRun
+from o2c.intake.text import Line, Page, TextDocument, Word, WordRun
 
 #: a gap wider than this many line heights separates two phrases.
 PHRASE_GAP = 0.85
@@ -48,6 +48,8 @@ class PageLayout:
     #: a spreadsheet or CSV laid out on a cell grid: each phrase is a whole cell, so a label cell
     #: followed by a value cell on its row is a pair even without a colon.
     grid: bool = False
+    #: the page the layout was made from (its OCR image lets a table re-read a garbled cell).
+    page: Page | None = field(default=None, repr=False, compare=False)
 
     def segments(self):
         for line in self.lines:
@@ -83,7 +85,7 @@ def layout_pages(doc: TextDocument) -> list[PageLayout]:
         heights = [s.height for segs in lines for s in segs]
         lh = median(heights) if heights else 10.0
         result.append(PageLayout(page.number, page.width, page.height, lines, lh, page.ocr,
-                                 grid=doc.source_kind == "spreadsheet"))
+                                 grid=doc.source_kind == "spreadsheet", page=page))
     return result
 
 
