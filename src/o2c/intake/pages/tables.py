@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import product
 
 from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment, norm_token, x_overlap
-from o2c.intake.text import Word
+from o2c.intake.pages.numbers import adds_up, reconcile
+from o2c.intake.text import Word, reread_cells
 
 COLUMN_WORDS: dict[str, str] = {}
 
@@ -50,6 +52,25 @@ _col("expiry", "Exp", "Expiry", "Exp Date", "Expiration", "Expiration Date", "Us
 _col("udi", "UDI", "Barcode", "GTIN")
 
 _MAX_WORDS = 4
+_OCR_FOLD = str.maketrans({"l": "i", "1": "i", "|": "i", "0": "o", "5": "s", "8": "b"})
+
+
+def _tolerant_words() -> dict[str, str]:
+    """Column phrases with the letters OCR confuses folded together ("Ourltem #" for "Our Item #"),
+    keeping only folds that still name a single role."""
+    folded: dict[str, set[str]] = {}
+    for key, role in COLUMN_WORDS.items():
+        folded.setdefault(key.translate(_OCR_FOLD), set()).add(role)
+    return {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
+
+
+_TOLERANT = _tolerant_words()
+
+
+def column_role(key: str) -> str | None:
+    """The role a normalised header phrase names, tolerating OCR's l/I/1 and O/0 confusions."""
+    return (COLUMN_WORDS.get(key) or COLUMN_WORDS.get(key + "#")  # "Buyer Part" as "Buyer Part #"
+            or _TOLERANT.get(key.translate(_OCR_FOLD)) or _TOLERANT.get((key + "#").translate(_OCR_FOLD)))
 #: a header cell nobody could read (OCR garbles shaded header bars): its values are typed by shape.
 UNKNOWN = "unknown"
 TOTAL_WORDS = re.compile(r"\b(sub\s*-?\s*total|total|tax|freight|shipping|handling|grand|balance|amount due|vat)\b",
@@ -75,6 +96,11 @@ class Row:
     x0: float = 1e9
     x1: float = 0.0
     inferred: bool = False
+    #: the vertical band of the line that started the row (its numbers sit there).
+    ay0: float = 0.0
+    ay1: float = 0.0
+    #: values not read as printed: role -> how they were obtained ("extended / unit_price").
+    derived: dict[str, str] = field(default_factory=dict)
 
     def add(self, role: str, seg: Segment) -> None:
         self.cells.setdefault(role, []).append(seg)
@@ -106,7 +132,7 @@ def header_columns(line: list[Segment]) -> list[Column] | None:
             if j > i and words[j].x0 - words[j - 1].x1 > 1.2 * max(words[j].height, 1):
                 break
             key += norm_token(words[j].text)
-            role = COLUMN_WORDS.get(key) or COLUMN_WORDS.get(key + "#")  # "Buyer Part" as "Buyer Part #"
+            role = column_role(key)
             if role:
                 best = (j + 1, role)
         if best:
@@ -162,9 +188,17 @@ def stacked_header(layout: PageLayout, i: int) -> tuple[list[Column] | None, int
             break
         lines.append(line)
         merged = header_columns(_stack_words(lines))
-        if merged and _known(merged) > _known(best or []):
+        if merged and (_known(merged) > _known(best or []) or (
+                _known(merged) == _known(best or []) > 0 and _continues(line, merged))):
             best, span = merged, len(lines)
     return best, span
+
+
+def _continues(line: list[Segment], cols: list[Column]) -> bool:
+    """Whether every word of a header's next line sits under a named column: the tail of a
+    wrapped header cell ("Catalog / #", "Qty / Ordered"), not a line of the table body."""
+    known = [c for c in cols if c.role != UNKNOWN]
+    return all(any(x_overlap(w.x0, w.x1, c.x0, c.x1) > 0 for c in known) for s in line for w in s.words)
 
 
 def _known(cols: list[Column]) -> int:
@@ -327,7 +361,7 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
     Lines that start no row join the row whose first line is vertically nearest (ties go up), so
     descriptions wrapped above a vertically centred row land in the right row."""
     lh = layout.line_height
-    entries: list[tuple[dict, float, float, bool]] = []  # cells, y0, y1, starts
+    entries: list[tuple] = []  # cells, y0, y1, starts, text band
     stop = len(layout.lines)
     prev_y1 = None
     n_rows = 0
@@ -346,6 +380,7 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
         stop_word = bool(STOP_WORDS.search(text)) and not any(V.is_item_code(w.text) for s in line for w in s.words)
         if not starts and (stop_word or _is_note_line(line, cols)) and n_rows:
             if _row_follows(layout, i, cols):
+                prev_y1 = max(s.y1 for s in line)
                 continue  # a note inside the table ("Note: deliver to OR 3") belongs to no row
             stop = i - 1
             break
@@ -363,10 +398,18 @@ def read_table(layout: PageLayout, start: int, cols: list[Column], inferred: boo
             continue
         if not starts and not n_rows and not entries and gap >= 1.5 * lh:
             continue
-        entries.append((cells, min(s.y0 for s in line), max(s.y1 for s in line), starts))
+        entries.append((cells, min(s.y0 for s in line), max(s.y1 for s in line), starts, _band(line, lh)))
         n_rows += starts
         prev_y1 = max(s.y1 for s in line)
     return _group_rows(entries, layout.number, inferred), stop
+
+
+def _band(line: list[Segment], lh: float) -> tuple[float, float]:
+    """The vertical extent of a line's text, leaving out words far taller than a text line (OCR
+    reading a column of numbers as one blob), which would make the line reach into its neighbours."""
+    words = [w for s in line for w in s.words]
+    normal = [w for w in words if w.height <= 2.2 * lh] or words
+    return min(w.y0 for w in normal), max(w.y1 for w in normal)
 
 
 def _is_note_line(line: list[Segment], cols: list[Column]) -> bool:
@@ -383,22 +426,25 @@ def _is_note_line(line: list[Segment], cols: list[Column]) -> bool:
 
 
 def _row_follows(layout: PageLayout, i: int, cols: list[Column]) -> bool:
-    """Whether the next line (within a few line heights) starts a table row."""
-    if i >= len(layout.lines) or not layout.lines[i]:
-        return False
-    prev_y1 = max(s.y1 for s in layout.lines[i - 1])
-    nxt = layout.lines[i]
-    if nxt[0].y0 - prev_y1 > 3 * layout.line_height or _is_total_line(nxt):
-        return False
-    return _starts_row(assign(nxt, cols, layout.line_height))
+    """Whether a table row starts within a few line heights below line ``i - 1`` (the lines in
+    between may be wrapped description text of that row, printed above its vertical centre)."""
+    prev_y1 = max(s.y1 for s in layout.lines[i - 1]) if i > 0 and layout.lines[i - 1] else None
+    for nxt in layout.lines[i:i + 3]:
+        if not nxt or prev_y1 is None or nxt[0].y0 - prev_y1 > 3 * layout.line_height or _is_total_line(nxt):
+            return False
+        if _starts_row(assign(nxt, cols, layout.line_height)):
+            return True
+        prev_y1 = max(s.y1 for s in nxt)
+    return False
 
 
-def _group_rows(entries: list[tuple[dict, float, float, bool]], page: int, inferred: bool) -> list[Row]:
+def _group_rows(entries: list[tuple], page: int, inferred: bool) -> list[Row]:
     anchors = [k for k, e in enumerate(entries) if e[3]]
     if not anchors:
         return []
-    rows = {k: Row(page=page, y0=entries[k][1], inferred=inferred) for k in anchors}
-    for k, (cells, y0, y1, starts) in enumerate(entries):
+    rows = {k: Row(page=page, y0=entries[k][1], inferred=inferred, ay0=entries[k][4][0], ay1=entries[k][4][1])
+            for k in anchors}
+    for k, (cells, y0, y1, starts, _band) in enumerate(entries):
         if starts:
             owner = k
         else:
@@ -437,6 +483,7 @@ def find_tables(layouts: list[PageLayout]) -> tuple[list[Row], list[tuple[int, i
             if cols:
                 headers.extend((layout.number, k) for k in range(i, i + span))
                 body, stop = read_table(layout, i + span, cols)
+                check_numbers(layout, body, cols)
                 rows.extend(body)
                 last_cols, found = cols, True
                 i = max(stop, i + 1)
@@ -446,7 +493,9 @@ def find_tables(layouts: list[PageLayout]) -> tuple[list[Row], list[tuple[int, i
             start = _first_row_line(layout, last_cols)
             if start is not None:
                 body, _ = read_table(layout, start, last_cols, inferred=True)
-                rows.extend(r for r in body if "quantity" in r.cells and _has_code(r))
+                body = [r for r in body if "quantity" in r.cells and _has_code(r)]
+                check_numbers(layout, body, last_cols)
+                rows.extend(body)
     return rows, headers
 
 
@@ -462,6 +511,131 @@ def _first_row_line(layout: PageLayout, cols: list[Column]) -> int | None:
                 V.is_item_code(w.text) for s in line for w in s.words):
             return i
     return None
+
+
+# ------------------------------------------------------------------ numbers on OCR'd pages
+_NUMERIC = ("quantity", "unit_price", "ext")
+#: a numeric cell read below this confidence is read again (and its reading checked by arithmetic).
+REREAD_BELOW = 0.6
+#: line confidence when the three numbers disagree and no single misread explains it.
+DISAGREE_CONF = 0.3
+#: confidence factor of a value obtained by arithmetic rather than read.
+DERIVED_FACTOR = 0.8
+
+
+def _value(role: str, text: str | None, inferred: bool) -> str | None:
+    if role == "quantity":
+        return V.parse_quantity(text)
+    return V.parse_money(text, bare=not inferred)
+
+
+def check_numbers(layout: PageLayout, rows: list[Row], cols: list[Column]) -> None:
+    """Quantity, unit price and extended amount of each row on an OCR'd page: cells that are
+    missing, unreadable, faint, or whose line does not add up are read again from the page image
+    (one batched tesseract run for the page); then the arithmetic picks between the readings,
+    derives an unreadable quantity, or repairs one confused digit (``pages.numbers``). A line that
+    still does not add up keeps its values with a low confidence, so a person checks it."""
+    if not layout.ocr or not rows:
+        return
+    roles = [r for r in _NUMERIC if any(c.role == r for c in cols)]
+    if not roles:
+        return
+    wanted: list[tuple[Row, str]] = []
+    for row in rows:
+        read = {r: _value(r, row.text(r), row.inferred) for r in roles}
+        prices = "unit_price" in row.cells or "ext" in row.cells
+        bad = [r for r in roles if (read[r] is None and (r == "quantity" or prices or r in row.cells))
+               or (r in row.cells and row.conf(r) < REREAD_BELOW)]
+        if len(roles) == 3 and not bad and reconcile(read["quantity"], read["unit_price"], read["ext"]).agrees is False:
+            bad = list(roles)
+        wanted.extend((row, r) for r in bad)
+    page = layout.page
+    boxes = [_cell_box(layout, row, role, cols) for row, role in wanted]
+    found = reread_cells(page, [b for b in boxes if b], text_height=layout.line_height) \
+        if page is not None and any(boxes) else []
+    again: dict[tuple[int, str], Segment] = {}
+    it = iter(found)
+    for (row, role), box in zip(wanted, boxes):
+        words = next(it, []) if box else []
+        if words:
+            again[(id(row), role)] = Segment(sorted(words, key=lambda w: w.x0), layout.number, -1)
+    for row in rows:
+        _settle(row, roles, again)
+
+
+def _settle(row: Row, roles: list[str], again: dict[tuple[int, str], Segment]) -> None:
+    """Choose between the first and the second reading of each numeric cell, then reconcile."""
+    options: dict[str, list[tuple[str | None, Segment | None]]] = {}
+    for r in roles:
+        first = _value(r, row.text(r), row.inferred)
+        seg = again.get((id(row), r))
+        # a second reading must have the full shape of an amount: the strip read without the
+        # header's context drops decimal points ("31275") more often than it invents digits
+        second = _value(r, seg.text, True) if seg is not None else None
+        opts = [(first, None)] if first is not None and (seg is None or row.conf(r) >= REREAD_BELOW) else []
+        if second is not None and second != first:
+            opts.append((second, seg))
+        if first is not None and (first, None) not in opts:
+            opts.append((first, None))
+        options[r] = opts or [(None, None)]
+    chosen = {r: options[r][0] for r in roles}
+    if len(roles) == 3:  # the first combination of readings that adds up as read
+        chosen = next((dict(zip(_NUMERIC, combo)) for combo in product(*(options[r] for r in _NUMERIC))
+                       if adds_up(*(v for v, _ in combo))), chosen)
+    for r, (_value_text, seg) in chosen.items():
+        if seg is not None:
+            row.cells[r] = [seg]
+    if len(roles) < 3 and not ("unit_price" in roles and "ext" in roles):
+        return
+    vals = {r: chosen[r][0] if r in chosen else None for r in _NUMERIC}
+    garbled = [r for r in ("quantity", "unit_price") if r in row.cells and chosen[r][1] is None
+               and row.conf(r) < REREAD_BELOW]
+    rec = reconcile(vals["quantity"], vals["unit_price"], vals["ext"], weak=garbled[0] if len(garbled) == 1 else None)
+    if rec.agrees is False:
+        _lower(row, DISAGREE_CONF)
+        return
+    for r, how in rec.how.items():
+        value = {"quantity": rec.quantity, "unit_price": rec.unit_price, "ext": rec.ext}[r]
+        basis = [s for k in _NUMERIC if k != r for s in row.cells.get(k, [])]
+        conf = min([s.confidence for s in basis] or [1.0]) * DERIVED_FACTOR
+        anchor = (basis or [s for segs in row.cells.values() for s in segs])[0]
+        row.cells[r] = [Segment([Word(value, anchor.x0, anchor.y0, anchor.x0, anchor.y1, conf)], anchor.page, -1)]
+        row.derived[r] = how
+
+
+def _lower(row: Row, conf: float) -> None:
+    for r in _NUMERIC:
+        for seg in row.cells.get(r, []):
+            for w in seg.words:
+                w.confidence = min(w.confidence, conf)
+
+
+def _cell_box(layout: PageLayout, row: Row, role: str, cols: list[Column]) -> tuple[float, float, float, float] | None:
+    """Where a row's cell of ``role`` is printed: the row's first line band, between the
+    neighbouring columns' headers and the words of other cells on that band."""
+    order = sorted(cols, key=lambda c: c.x0)
+    k = next((n for n, c in enumerate(order) if c.role == role), None)
+    if k is None:
+        return None
+    col, lh = order[k], layout.line_height
+    left = order[k - 1].x1 + 0.2 * lh if k > 0 else col.x0 - 4 * lh
+    right = order[k + 1].x0 - 0.2 * lh if k + 1 < len(order) else min(layout.width, col.x1 + 6 * lh)
+    mid = (col.x0 + col.x1) / 2
+    for r, segs in row.cells.items():
+        for seg in segs:
+            if r == role or seg.y1 < row.ay0 or seg.y0 > row.ay1:
+                continue
+            for w in seg.words:
+                if w.x1 <= mid:
+                    left = max(left, w.x1 + 0.2 * lh)
+                elif w.x0 >= mid:
+                    right = min(right, w.x0 - 0.2 * lh)
+    for seg in row.cells.get(role, []):
+        left, right = min(left, seg.x0 - 0.2 * lh), max(right, seg.x1 + 0.2 * lh)
+    if right - left < 0.5 * lh:
+        return None
+    pad = 0.25 * lh
+    return (max(0.0, left), max(0.0, row.ay0 - pad), right, row.ay1 + pad)
 
 
 # ------------------------------------------------------------------ header-less rows

@@ -175,8 +175,8 @@ def is_item_code(token: str) -> bool:
     t = strip_code(token)
     if not _CODE.match(t) or sum(ch.isdigit() for ch in t) < 4:
         return False
-    if looks_like_date(t) or looks_like_money(t):
-        return False
+    if looks_like_date(t) or looks_like_money(t) or re.fullmatch(r"\d+[.,]\d{2}", t):
+        return False  # an amount without thousands separators ("33701.82") is no part number
     if re.fullmatch(r"\d{3}[-.]\d{3}[-.]\d{4}", t):  # phone
         return False
     return True

@@ -70,3 +70,98 @@ def test_note_inside_table_joins_no_row_and_does_not_end_it():
     rows, _ = read_table(lay, 1, header_columns(header))
     assert [r.text("item") for r in rows] == ["7402-3514", "7402-3520"]
     assert [r.text("description") for r in rows] == ["SCREW", "PLATE"]
+
+
+# ------------------------------------------------------------------ line arithmetic (pages.numbers)
+def test_unreadable_quantity_is_derived_from_price_and_extended():
+    from o2c.intake.pages.numbers import reconcile
+
+    r = reconcile(None, "450.00", "8550.00")
+    assert (r.quantity, r.how, r.agrees) == ("19", {"quantity": "extended / unit_price"}, True)
+    # a quotient that is not a whole number is no quantity: nothing is invented
+    r = reconcile(None, "450.00", "8600.00")
+    assert r.quantity is None and r.how == {} and r.agrees is None
+    assert reconcile(None, None, "8550.00").quantity is None
+
+
+def test_one_confused_digit_is_repaired_when_exactly_one_reading_adds_up():
+    from o2c.intake.pages.numbers import CONFUSIONS, digit_variants, reconcile
+
+    assert set(CONFUSIONS["1"]) == {"7"} and set(CONFUSIONS["8"]) == {"0", "3", "5", "6", "9"}
+    assert ("19", "7->1") in digit_variants("79")
+    r = reconcile("7", "450.00", "450.00")  # a 1 read as 7
+    assert (r.quantity, r.how, r.agrees) == ("1", {"quantity": "ocr digit 7->1"}, True)
+    r = reconcile("8", "450.00", "1350.00")  # a 3 read as 8
+    assert (r.quantity, r.how) == ("3", {"quantity": "ocr digit 8->3"})
+    r = reconcile("2", "44.10", "83.20")  # the extended amount's 8 read as 3
+    assert r.ext == "88.20" and r.how == {"ext": "ocr digit 3->8"}
+    # two readings add up (a price of 11.00 or an amount of 17.00): ambiguous, nothing is changed
+    r = reconcile("1", "17.00", "11.00")
+    assert (r.unit_price, r.ext, r.agrees) == ("17.00", "11.00", False)
+    # no single-glyph change explains it: the values stay as read and the line is flagged
+    r = reconcile("4", "100.00", "250.00")
+    assert (r.quantity, r.unit_price, r.ext, r.agrees) == ("4", "100.00", "250.00", False)
+    assert reconcile("19", "450.00", "8550.00").agrees is True and reconcile("19", "450.00", "8550.00").how == {}
+
+
+def test_a_garbled_value_is_recomputed_only_when_named_weak():
+    from o2c.intake.pages.numbers import reconcile
+
+    assert reconcile("24", "312775", "7506.00").agrees is False
+    r = reconcile("24", "312775", "7506.00", weak="unit_price")
+    assert (r.unit_price, r.how) == ("312.75", {"unit_price": "extended / quantity"})
+    r = reconcile("2", None, "625.50", weak="unit_price")
+    assert r.unit_price == "312.75"
+    assert reconcile("3", "100.00", "250.00", weak="unit_price").agrees is False  # 83.333.. is no price
+
+
+def _ocr_layout(lines):
+    return PageLayout(1, 600, 800, lines, 10.0, True)
+
+
+def test_ocr_rows_take_the_quantity_their_amounts_imply_and_flag_what_does_not_add_up():
+    from o2c.intake.pages.tables import DISAGREE_CONF, check_numbers
+
+    header = _line(0, 100, (10, "Ln"), (40, "Item"), (120, "Description"), (300, "Qty"), (360, "Price"),
+                   (450, "Amount"))
+    lay = _ocr_layout([header,
+                       _line(1, 115, (10, "1"), (40, "7402-3514"), (120, "SCREW"), (300, "i!"), (360, "450.00"),
+                             (450, "8550.00")),
+                       _line(2, 130, (10, "2"), (40, "7402-3520"), (120, "PLATE"), (300, "4"), (360, "100.00"),
+                             (450, "250.00"))])
+    cols = header_columns(header)
+    rows, _ = read_table(lay, 1, cols)
+    check_numbers(lay, rows, cols)  # no page image here: arithmetic only
+    assert V.parse_quantity(rows[0].text("quantity")) == "19"
+    assert rows[0].derived == {"quantity": "extended / unit_price"} and rows[0].conf("quantity") < 0.95
+    assert rows[1].text("quantity") == "4" and rows[1].derived == {}
+    assert rows[1].conf("quantity") == DISAGREE_CONF
+
+
+def test_ocr_tolerant_header_words_and_amounts_that_are_no_part_numbers():
+    cols = header_columns(_line(0, 100, (10, "Seq"), (50, "Ourltem #"), (150, "Desc"), (300, "Order Qty"))[0:4])
+    assert cols is not None and [c.role for c in cols][:2] == ["line_no", "customer_item"]
+    assert not V.is_item_code("33701.82") and V.is_item_code("7105.0107") and V.is_item_code("7402-3514")
+
+
+def test_header_cells_wrapped_to_a_second_line_are_not_a_body_line():
+    lay = _layout([_line(0, 100, (10, "Ln"), (50, "Catalog"), (150, "Description"), (300, "Qty")),
+                   _line(1, 110, (50, "#"), (300, "Ordered")),
+                   _line(2, 130, (10, "1"), (50, "7402-3514"), (150, "SCREW"), (300, "2"))])
+    cols, span = stacked_header(lay, 0)
+    assert span == 2
+    rows, _ = read_table(lay, span, cols)
+    assert [r.text("item") for r in rows] == ["7402-3514"]
+
+
+def test_note_followed_by_a_wrapped_description_does_not_end_the_table():
+    header = _line(0, 100, (10, "Ln"), (40, "Item"), (120, "Description"), (300, "Qty"))
+    lay = _layout([header,
+                   _line(1, 115, (10, "1"), (40, "7402-3514"), (120, "SCREW"), (300, "2")),
+                   _line(2, 135, (10, "Note: deliver to OR 3 before 7am")),
+                   _line(3, 150, (120, "ACETABULAR LINER")),
+                   _line(4, 160, (10, "2"), (40, "7104-1001"), (300, "1")),
+                   _line(5, 170, (120, "28MM"))])
+    rows, _ = read_table(lay, 1, header_columns(header))
+    assert [r.text("item") for r in rows] == ["7402-3514", "7104-1001"]
+    assert rows[1].text("description") == "ACETABULAR LINER 28MM"
