@@ -266,8 +266,7 @@ def _row_to_line(row: Row) -> dict | None:
         "expiry": V.parse_date_text(row.text("expiry")) or (udi or {}).get("expiry"),
         "udi": (udi or {}).get("udi"),
         "confidence": round(conf, 3),
-        "source": {"page": row.page, "bbox": [round(row.x0, 1), round(row.y0, 1), round(row.x1, 1),
-                                              round(row.y1, 1)]},
+        "source": row.source(),
     }
 
 

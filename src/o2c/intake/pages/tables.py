@@ -115,6 +115,16 @@ class Row:
         segs = self.cells.get(role)
         return min(s.confidence for s in segs) if segs else 1.0
 
+    def source(self) -> dict:
+        """Where the line was read (page, bbox) and, for values obtained by arithmetic rather than
+        read, how: {"derived": "extended / unit_price"}."""
+        src: dict = {"page": self.page, "bbox": [round(self.x0, 1), round(self.y0, 1), round(self.x1, 1),
+                                                 round(self.y1, 1)]}
+        if self.derived:
+            src["derived"] = "; ".join(how if len(self.derived) == 1 else f"{role}: {how}"
+                                       for role, how in self.derived.items())
+        return src
+
 
 # ------------------------------------------------------------------ header detection
 def header_columns(line: list[Segment]) -> list[Column] | None:

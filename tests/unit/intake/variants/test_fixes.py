@@ -165,3 +165,19 @@ def test_note_followed_by_a_wrapped_description_does_not_end_the_table():
     rows, _ = read_table(lay, 1, header_columns(header))
     assert [r.text("item") for r in rows] == ["7402-3514", "7104-1001"]
     assert rows[1].text("description") == "ACETABULAR LINER 28MM"
+
+
+def test_a_derived_quantity_says_so_in_the_line_source():
+    from o2c.intake.layout import _row_to_line
+    from o2c.intake.pages.tables import check_numbers
+
+    header = _line(0, 100, (40, "Item"), (120, "Description"), (300, "Qty"), (360, "Price"), (450, "Amount"))
+    lay = _ocr_layout([header, _line(1, 115, (40, "7402-3514"), (120, "SCREW"), (300, "~"), (360, "450.00"),
+                                     (450, "8550.00"))])
+    cols = header_columns(header)
+    rows, _ = read_table(lay, 1, cols)
+    check_numbers(lay, rows, cols)
+    line = _row_to_line(rows[0])
+    assert line["quantity"] == "19" and line["unit_price"] == "450.00" and line["extended_raw"] == "8550.00"
+    assert line["source"]["derived"] == "extended / unit_price" and line["source"]["page"] == 1
+    assert line["confidence"] < 0.95
