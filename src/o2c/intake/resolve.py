@@ -241,7 +241,8 @@ def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
         if line.get("quantity") is None:
             line_score *= 0.5
             doc["warnings"].append(f"line {line['line_no']}: quantity not stated")
-        line["confidence"] = round(min(line_score, line.get("confidence") or 1.0), 3)
+        read = line.get("confidence")
+        line["confidence"] = round(min(line_score, 1.0 if read is None else read), 3)  # 0.0 is a reading
         scores.append(line["confidence"])
     if scores:
         confidence["lines"] = round(sum(scores) / len(scores), 3)

@@ -181,3 +181,16 @@ def test_a_derived_quantity_says_so_in_the_line_source():
     assert line["quantity"] == "19" and line["unit_price"] == "450.00" and line["extended_raw"] == "8550.00"
     assert line["source"]["derived"] == "extended / unit_price" and line["source"]["page"] == 1
     assert line["confidence"] < 0.95
+
+
+def test_a_line_read_with_zero_confidence_is_not_promoted_by_resolution(tmp_path):
+    from o2c.intake.master_index import MasterIndex
+    from o2c.intake.resolve import resolve
+    from tests.unit.intake.variants import gen
+
+    master = MasterIndex.from_csv_dir(gen.write_master(tmp_path / "master"))
+    line = {"line_no": 1, "item_id": None, "item_raw": "7402-3514 CORTICAL SCREW 3.5 X 14MM",
+            "catalog_raw": "7402-3514", "quantity": "7", "uom": "EA", "unit_price": "1442.24",
+            "extended_raw": "84.48", "confidence": 0.0}
+    doc = resolve({"document_type": "purchase_order", "lines": [line], "warnings": []}, master)
+    assert doc["lines"][0]["item_id"] == "7402-3514" and doc["lines"][0]["confidence"] == 0.0
