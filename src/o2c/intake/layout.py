@@ -16,6 +16,7 @@ from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment, layout_pages
 from o2c.intake.pages.labels import (LabelHit, block_below, clean_value, find_labels, patient_ref_value,
                                      value_for)
+from o2c.intake.pages.photo import reread_header
 from o2c.intake.pages.stickers import is_device_entry, read_sticker, sticker_clusters
 from o2c.intake.pages.tables import Row, find_tables, headerless_rows
 from o2c.intake.text import TextDocument
@@ -48,6 +49,8 @@ _ORDER_FIELDS = ("po_number", "order_date", "date", "customer_name_raw", "proced
 def parse_page_document(doc: TextDocument) -> dict:
     """The extraction dict (section 2 keys, raw values, ids null) for one page-like document."""
     layouts = layout_pages(doc)
+    if reread_header(doc, layouts):  # a photo's unsure captions and names, read again closer
+        layouts = layout_pages(doc)
     rows, header_lines = find_tables(layouts)
     _mark_rows_used(rows)
     _mark_header_lines(layouts, header_lines)
