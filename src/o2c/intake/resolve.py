@@ -288,14 +288,17 @@ def _shown(line: dict) -> str:
 
 
 def _item(line: dict, master: MasterIndex, customer_id: str | None) -> Match | None:
-    """Catalog number first, then the customer's part number, the GTIN of a UDI, and the
-    description only when the line shows no number at all."""
+    """Catalog number first, then the customer's part number, the GTIN of a UDI or one printed as
+    a number, and the description when the line shows no part number, or only numbers we do not
+    know beside a description that matches closely (a size such as "330MM" is no part number)."""
     if line.get("item_id"):
         return master.item_by_catalog(line["item_id"]) or Match(line["item_id"], 0.5, "given")
     edi = line.get("edi") or {}
-    numbers = [line.get("catalog_raw")] + [p.get("id") for p in edi.get("product_ids") or []
-                                           if p.get("qualifier") in ("VP", "VC", "VN", "MG", "VA", "MN")]
-    candidates = [n for n in numbers if n] + _number_tokens(line.get("item_raw"))
+    numbers = [n for n in [line.get("catalog_raw")] + [p.get("id") for p in edi.get("product_ids") or []
+                                                       if p.get("qualifier") in ("VP", "VC", "VN", "MG", "VA", "MN")]
+               if n]
+    in_text = _number_tokens(line.get("item_raw"))
+    candidates = numbers + in_text
     for token in candidates:
         found = master.item_by_catalog(token)
         if found:
@@ -304,22 +307,47 @@ def _item(line: dict, master: MasterIndex, customer_id: str | None) -> Match | N
         found = master.item_by_customer_ref(customer_id, ref) if ref else None
         if found:
             return found
-    gtin = edi.get("gtin") or _udi_gtin(line.get("udi"))
-    if gtin:
-        found = master.item_by_gtin(gtin)
+    for gtin in [edi.get("gtin") or _udi_gtin(line.get("udi")), *_gtin_tokens(line.get("item_raw"))]:
+        found = master.item_by_gtin(gtin) if gtin else None
         if found:
             return found
-    if candidates or line.get("customer_item_ref"):
+    if numbers or line.get("customer_item_ref"):
         return None  # a number we do not know is an unknown item, not a description to guess from
-    return master.item_by_description(line.get("description") or line.get("description_raw") or line.get("item_raw"))
+    text = line.get("description") or line.get("description_raw") or line.get("item_raw") or ""
+    if in_text:  # the words beside a number-like word we do not know are the description
+        text = " ".join(w for w in text.split() if not _number_tokens(w))
+    found = master.item_by_description(text)
+    if found and in_text and found.score < CLOSE_DESCRIPTION:
+        return None  # a word that may be a part number we do not know, and a description only near
+    return found
+
+
+#: a description match this sure outweighs a number-like word on the line that names no item.
+CLOSE_DESCRIPTION = 0.85
+#: sizes and dimensions printed in descriptions ("330MM", "9X330", "12.5MM", "6.5X40MM"): no part numbers.
+_DIMENSION = re.compile(r"\d+(?:[.,]\d+)?(?:MM|CM|M|IN|DEG|CC|ML|FR|G)?"
+                        r"(?:X\d+(?:[.,]\d+)?(?:MM|CM|M|IN|DEG|CC|ML|FR|G)?)*", re.I)
 
 
 def _number_tokens(text: str | None) -> list[str]:
-    """Part-number-like tokens of a raw line, and adjacent pairs joined ("7103 1204" from OCR)."""
+    """Part-number-like tokens of a raw line (3+ digits, not a size), and adjacent pairs joined
+    ("7103 1204" from OCR)."""
     tokens = re.findall(r"[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*", text or "")
-    tokens = [t for t in tokens if sum(ch.isdigit() for ch in t) >= 3]
+    tokens = [t for t in tokens if sum(ch.isdigit() for ch in t) >= 3 and not _is_dimension(t)]
     pairs = [a + b for a, b in zip(tokens, tokens[1:])]
     return tokens + pairs
+
+
+def _is_dimension(token: str) -> bool:
+    """A size: a number with a unit, or two numbers across an X. A bare number is not one."""
+    return bool(_DIMENSION.fullmatch(token)) and not token.isdigit()
+
+
+def _gtin_tokens(text: str | None) -> list[str]:
+    """Numbers printed on the line that are GTINs: 14 digits, or 12/13 (padded), check digit right."""
+    from o2c.formats.gs1 import is_valid_gtin
+
+    return [t for t in re.findall(r"(?<!\d)\d{12,14}(?!\d)", text or "") if is_valid_gtin(t)]
 
 
 def _udi_gtin(udi: str | None) -> str | None:

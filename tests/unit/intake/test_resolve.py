@@ -170,3 +170,37 @@ def test_handwritten_rep_on_a_case_sheet_resolves_after_the_facility(master):
     assert doc["rep_id"] == "R-1" and any("partly read" in w for w in doc["warnings"])
     doc = resolve(raw(rep_raw="Lindgren"), local)  # no facility: two Lindgrens
     assert doc["rep_id"] is None and any("ambiguous" in w for w in doc["warnings"])
+
+
+@pytest.fixture(scope="module")
+def nails() -> MasterIndex:
+    return MasterIndex.from_rows(items=[
+        {"item_id": "7301-0933", "description": "TIBIAL NAIL 9MM X 330MM", "gtin": "00847120003302", "uom": "EA"},
+        {"item_id": "7301-1036", "description": "TIBIAL NAIL 10MM X 360MM", "gtin": "00847120003609", "uom": "EA"},
+        {"item_id": "7103-1204", "description": "ACETABULAR SHELL 52MM", "gtin": "00847120000103", "uom": "EA"},
+    ])
+
+
+def _item_of(master: MasterIndex, **values) -> str | None:
+    return resolve(raw(lines=[line(**values)]), master)["lines"][0]["item_id"]
+
+
+def test_sizes_in_a_description_are_no_part_numbers(nails):
+    assert _item_of(nails, item_raw="TIBIAL NAIL 9MM X 330MM") == "7301-0933"
+    assert _item_of(nails, item_raw="Tibial nail 10mm x 360mm") == "7301-1036"
+    assert _item_of(nails, item_raw="TIBIAL NAIL 9X330") is None  # "9X330" is a size, the rest too vague
+
+
+def test_an_unknown_number_blocks_a_near_description_but_not_a_close_one(nails):
+    # a number-like word we do not know beside a description only near one of ours: unknown item
+    assert _item_of(nails, item_raw="100772 TIBIAL NAILS 9 X 330") is None
+    # the same word beside our description, word for word: the description decides
+    assert _item_of(nails, item_raw="100772 TIBIAL NAIL 9MM X 330MM") == "7301-0933"
+    # a catalog number read as such still means an unknown item
+    assert _item_of(nails, item_raw="7399-0933 TIBIAL NAIL 9MM X 330MM", catalog_raw="7399-0933") is None
+
+
+def test_a_gtin_printed_on_the_line_names_the_item(nails):
+    assert _item_of(nails, item_raw="GTIN 00847120003609 nail") == "7301-1036"
+    assert _item_of(nails, item_raw="847120000103 shell") == "7103-1204"  # GTIN-12, padded
+    assert _item_of(nails, item_raw="00847120003608 nail") is None  # check digit wrong: no GTIN
