@@ -260,6 +260,7 @@ def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list
     roles_present = {c.role for c in cols}
     known = [c for c in cols if c.role != UNKNOWN] or cols
     left_edge, right_edge = min(c.x0 for c in cols), max(c.x1 for c in cols)
+    last_text: str | None = None  # the text column the line's last text word went to
     for seg in line:
         roles: list[str] = []
         for w in seg.words:
@@ -280,7 +281,12 @@ def assign(line: list[Segment], cols: list[Column], lh: float) -> dict[str, list
                 role = roles[-1]
             else:
                 role = known[_nearest(w.x0, w.x1, known)].role
+                if role in ("quantity", "unit_price", "ext") and last_text and not _fits(role, w.text) \
+                        and not _numeric_word(w.text):
+                    role = last_text  # a description running past its column ("X 14MM") is no amount
             roles.append(role)
+            if _text_role(role):
+                last_text = role
         start = 0
         for k in range(1, len(roles) + 1):
             if k == len(roles) or roles[k] != roles[start]:
@@ -328,6 +334,11 @@ def _numeric_tail(seg: Segment, col: Column) -> bool:
     under = [w for w in seg.words if x_overlap(w.x0, w.x1, col.x0, col.x1) > 0]
     return bool(under) and col.role in ("quantity", "unit_price", "ext", "uom") and all(
         re.fullmatch(r"[$€£]?[\d.,]+|[A-Za-z]{1,4}", w.text) for w in under)
+
+
+def _numeric_word(text: str) -> bool:
+    """A word that could be (part of) a number cell: digits and their marks, or a currency."""
+    return bool(re.fullmatch(r"[$€£(]?[\d.,:'/]+\)?|USD|EUR|GBP|CAD|[$€£]", text.strip()))
 
 
 def _text_role(role: str) -> bool:
@@ -536,6 +547,8 @@ DERIVED_FACTOR = 0.8
 def _value(role: str, text: str | None, inferred: bool) -> str | None:
     if role == "quantity":
         return V.parse_quantity(text)
+    # OCR reads a decimal point as a colon ("312:75"); in an amount cell that is no time of day
+    text = re.sub(r"(?<=\d):(?=\d{2}(?!\d))", ".", text) if text else text
     return V.parse_money(text, bare=not inferred)
 
 
@@ -554,10 +567,18 @@ def check_numbers(layout: PageLayout, rows: list[Row], cols: list[Column]) -> No
     for row in rows:
         read = {r: _value(r, row.text(r), row.inferred) for r in roles}
         prices = "unit_price" in row.cells or "ext" in row.cells
+        agree = adds_up(read["quantity"], read["unit_price"], read["ext"]) if len(roles) == 3 else None
+        if agree:
+            continue  # the arithmetic confirms the readings, however faint
         bad = [r for r in roles if (read[r] is None and (r == "quantity" or prices or r in row.cells))
-               or (r in row.cells and row.conf(r) < REREAD_BELOW)]
-        if len(roles) == 3 and not bad and reconcile(read["quantity"], read["unit_price"], read["ext"]).agrees is False:
+               or (r in row.cells and _digit_conf(row.cells[r]) < REREAD_BELOW)]
+        if agree is False:
             bad = list(roles)
+        elif len(roles) == 3 and bad:
+            combo = tuple((read[r], None, _digit_conf(row.cells.get(r, []))) for r in _NUMERIC)
+            weak = _weak(combo, row)
+            if weak and set(bad) <= {weak} and reconcile(*read.values(), weak=weak).agrees:
+                continue  # the two sure values settle the third: no second reading needed
         wanted.extend((row, r) for r in bad)
     page = layout.page
     boxes = [_cell_box(layout, row, role, cols) for row, role in wanted]
@@ -574,43 +595,80 @@ def check_numbers(layout: PageLayout, rows: list[Row], cols: list[Column]) -> No
 
 
 def _settle(row: Row, roles: list[str], again: dict[tuple[int, str], Segment]) -> None:
-    """Choose between the first and the second reading of each numeric cell, then reconcile."""
-    options: dict[str, list[tuple[str | None, Segment | None]]] = {}
-    for r in roles:
+    """Choose between the first and the second reading of each numeric cell, then reconcile: the
+    first combination of readings that adds up as read wins, else the first one a single confused
+    digit (or recomputing the one garbled value from two sure ones) repairs; a line nothing
+    repairs keeps its first readings with a low confidence."""
+    options: dict[str, list[tuple[str | None, Segment | None, float]]] = {}
+    for r in _NUMERIC:
+        if r not in roles:
+            options[r] = [(None, None, 1.0)]
+            continue
         first = _value(r, row.text(r), row.inferred)
+        first_conf = _digit_conf(row.cells.get(r, []))
         seg = again.get((id(row), r))
         # a second reading must have the full shape of an amount: the strip read without the
         # header's context drops decimal points ("31275") more often than it invents digits
         second = _value(r, seg.text, True) if seg is not None else None
-        opts = [(first, None)] if first is not None and (seg is None or row.conf(r) >= REREAD_BELOW) else []
+        opts = [(first, None, first_conf)] if first is not None and (
+            seg is None or first_conf >= REREAD_BELOW) else []
         if second is not None and second != first:
-            opts.append((second, seg))
-        if first is not None and (first, None) not in opts:
-            opts.append((first, None))
-        options[r] = opts or [(None, None)]
-    chosen = {r: options[r][0] for r in roles}
-    if len(roles) == 3:  # the first combination of readings that adds up as read
-        chosen = next((dict(zip(_NUMERIC, combo)) for combo in product(*(options[r] for r in _NUMERIC))
-                       if adds_up(*(v for v, _ in combo))), chosen)
-    for r, (_value_text, seg) in chosen.items():
+            opts.append((second, seg, _digit_conf([seg])))
+        if first is not None and all(o[1] is not None for o in opts):
+            opts.append((first, None, first_conf))
+        opts.sort(key=lambda o: -o[2])  # the surer reading first
+        options[r] = opts or [(None, None, first_conf if r in row.cells else 1.0)]
+    combos = list(product(*(options[r] for r in _NUMERIC)))
+    pick = next((c for c in combos if adds_up(*(v for v, _, _ in c))), None)
+    rec = None
+    if pick is None:
+        for combo in combos:
+            trial = reconcile(*(v for v, _, _ in combo), weak=_weak(combo, row))
+            if trial.agrees:
+                pick, rec = combo, trial
+                break
+    checked = pick is not None or all(v is not None for v, _, _ in combos[0])
+    pick = pick or combos[0]
+    for r, (v, seg, _c) in zip(_NUMERIC, pick):
         if seg is not None:
             row.cells[r] = [seg]
-    if len(roles) < 3 and not ("unit_price" in roles and "ext" in roles):
-        return
-    vals = {r: chosen[r][0] if r in chosen else None for r in _NUMERIC}
-    garbled = [r for r in ("quantity", "unit_price") if r in row.cells and chosen[r][1] is None
-               and row.conf(r) < REREAD_BELOW]
-    rec = reconcile(vals["quantity"], vals["unit_price"], vals["ext"], weak=garbled[0] if len(garbled) == 1 else None)
-    if rec.agrees is False:
+        elif v is not None and r != "quantity" and V.parse_money(row.text(r), bare=not row.inferred) != v:
+            # the amount as repaired here ("312:75"), so the line reader parses the same value
+            first = row.cells[r][0]
+            row.cells[r] = [Segment([Word(v, first.x0, first.y0, max(s.x1 for s in row.cells[r]), first.y1,
+                                          _digit_conf(row.cells[r]))], first.page, first.line_index)]
+    if pick is combos[0] and rec is None and checked and not adds_up(*(v for v, _, _ in pick)):
         _lower(row, DISAGREE_CONF)
         return
-    for r, how in rec.how.items():
+    for r, how in (rec.how if rec else {}).items():
         value = {"quantity": rec.quantity, "unit_price": rec.unit_price, "ext": rec.ext}[r]
-        basis = [s for k in _NUMERIC if k != r for s in row.cells.get(k, [])]
-        conf = min([s.confidence for s in basis] or [1.0]) * DERIVED_FACTOR
-        anchor = (basis or [s for segs in row.cells.values() for s in segs])[0]
+        basis = [c for k, (v, _s, c) in zip(_NUMERIC, pick) if k != r and v is not None]
+        conf = min(basis or [1.0]) * DERIVED_FACTOR
+        near = [s for k in _NUMERIC if k != r for s in row.cells.get(k, [])] or [
+            s for segs in row.cells.values() for s in segs]
+        anchor = near[0]
         row.cells[r] = [Segment([Word(value, anchor.x0, anchor.y0, anchor.x0, anchor.y1, conf)], anchor.page, -1)]
         row.derived[r] = how
+
+
+def _weak(combo: tuple, row: Row) -> str | None:
+    """The one value of quantity and unit price that was read garbled (faint, or a cell there but
+    unreadable) while the two others are sure: only that one may be recomputed from them."""
+    conf = {r: c for r, (_v, _s, c) in zip(_NUMERIC, combo)}
+    value = {r: v for r, (v, _s, _c) in zip(_NUMERIC, combo)}
+    weak = [r for r in ("quantity", "unit_price") if conf[r] < REREAD_BELOW or (value[r] is None and r in row.cells)]
+    if len(weak) != 1:
+        return None
+    others = [r for r in _NUMERIC if r != weak[0]]
+    return weak[0] if all(value[r] is not None and conf[r] >= REREAD_BELOW for r in others) else None
+
+
+def _digit_conf(segs: list[Segment]) -> float:
+    """Confidence of a numeric cell's reading: its words holding digits (a faint "USD" or a stray
+    description word beside the amount does not make the amount uncertain)."""
+    words = [w for s in segs for w in s.words]
+    digits = [w for w in words if any(ch.isdigit() for ch in w.text)]
+    return min((w.confidence for w in digits or words), default=1.0)
 
 
 def _lower(row: Row, conf: float) -> None:

@@ -194,3 +194,36 @@ def test_a_line_read_with_zero_confidence_is_not_promoted_by_resolution(tmp_path
             "extended_raw": "84.48", "confidence": 0.0}
     doc = resolve({"document_type": "purchase_order", "lines": [line], "warnings": []}, master)
     assert doc["lines"][0]["item_id"] == "7402-3514" and doc["lines"][0]["confidence"] == 0.0
+
+
+def test_description_running_past_its_column_is_no_amount():
+    header = _line(0, 100, (10, "Ln"), (40, "Item"), (120, "Description"), (300, "Qty"), (360, "Price"),
+                   (450, "Amount"))
+    cols = header_columns(header)
+    # "X 14MM" overflows the description into the gap before the price column, as a phrase of its own
+    cells = assign(_line(1, 115, (10, "1"), (40, "7402-3514"), (120, "CORTICAL SCREW 3.5"), (250, "X 14MM"),
+                         (300, "2"), (360, "42.24"), (450, "84.48")), cols, 10.0)
+    assert cells["unit_price"][0].text == "42.24" and len(cells["unit_price"]) == 1
+    assert " ".join(s.text for s in cells["description"]) == "CORTICAL SCREW 3.5 X 14MM"
+
+
+def test_colon_read_for_a_decimal_point_in_an_amount_cell():
+    from o2c.intake.pages.tables import _value
+
+    assert _value("unit_price", "312:75", False) == "312.75"
+    assert _value("unit_price", "USD 1,210:50", False) == "1210.50"
+    assert _value("quantity", "12", False) == "12"
+
+
+def test_a_repaired_amount_reading_reaches_the_line():
+    from o2c.intake.layout import _row_to_line
+    from o2c.intake.pages.tables import check_numbers
+
+    header = _line(0, 100, (40, "Item"), (120, "Description"), (300, "Qty"), (360, "Price"), (450, "Amount"))
+    lay = _ocr_layout([header, _line(1, 115, (40, "5520-0045"), (120, "CEMENT"), (300, "5"), (360, "312:75"),
+                                     (450, "1563.75"))])
+    cols = header_columns(header)
+    rows, _ = read_table(lay, 1, cols)
+    check_numbers(lay, rows, cols)
+    line = _row_to_line(rows[0])
+    assert (line["quantity"], line["unit_price"], line["extended_raw"]) == ("5", "312.75", "1563.75")

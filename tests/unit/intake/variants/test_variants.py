@@ -1,7 +1,10 @@
 """Extraction on generated layouts the parser was never tuned for (see ``gen.py``).
 
 The floors are what the parser reaches honestly on these seeds; a change that lowers them lost
-generality somewhere. Scans are OCR'd, so their floor is lower and kept separately.
+generality somewhere. Scans are OCR'd, so their floor is kept separately (a little under the 1.0
+reached on seed 11, as another tesseract build may read a glyph differently). Over other seeds see
+``measure_scans.py`` (seeds 1-8, 6 scans each: scan line F1 0.72 -> 0.95 with cell re-reading and
+line arithmetic).
 """
 from __future__ import annotations
 
@@ -13,16 +16,16 @@ pytest.importorskip("weasyprint")
 pytest.importorskip("pypdfium2")
 
 SEED = 11
-TEXT_LINE_F1 = 0.97
-TEXT_HEADER = 0.97
-SCAN_LINE_F1 = 0.85
-SCAN_HEADER = 0.9
+TEXT_LINE_F1 = 0.99
+TEXT_HEADER = 0.99
+SCAN_LINE_F1 = 0.97
+SCAN_HEADER = 0.97
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     master_dir = gen.write_master(tmp_path_factory.mktemp("variants") / "master")
-    return gen.run(gen.generate(SEED, n_po=9, n_case=3, n_scan=4), master_dir, SEED)
+    return gen.run(gen.generate(SEED, n_po=9, n_case=3, n_scan=8), master_dir, SEED)
 
 
 def _report(results, scans):
