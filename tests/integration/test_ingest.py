@@ -370,3 +370,15 @@ def test_the_customer_chosen_for_an_unknown_sender_is_remembered(db):
     assert corrected["status"] == "created"
     second = take("88002")
     assert second.extraction["customer_id"] == "C-1" and second.status == "created", second.exceptions
+
+
+def test_the_snapshot_holds_closet_units_on_hand_and_follows_stock_moves(db, reader):
+    with unit_of_work(read_only=True) as uow:
+        before = master_index(uow.conn)
+    assert ("CON-1-03", "L1", "SN1") in {(u["location_id"], u["lot"], u["serial"]) for u in before.inventory}
+    used = ingest(reader, reader.add(b"sms", usage(line(qty="1", price=None, lot="L1"))), channel="sms")
+    assert used.status == "created", used.exceptions
+    with unit_of_work(read_only=True) as uow:
+        after = master_index(uow.conn)
+    assert ("L1", "SN1") not in {(u["lot"], u["serial"]) for u in after.inventory}
+    assert after.items is before.items  # master data was not rebuilt for a stock move

@@ -17,7 +17,7 @@ from o2c.intake.pages.geometry import PageLayout, Segment, layout_pages
 from o2c.intake.pages.labels import (LabelHit, block_below, clean_value, find_labels, patient_ref_value,
                                      value_for)
 from o2c.intake.pages.photo import reread_header
-from o2c.intake.pages.stickers import is_device_entry, read_sticker, sticker_clusters
+from o2c.intake.pages.stickers import entry_values, is_device_entry, read_sticker, sticker_clusters
 from o2c.intake.pages.tables import Row, find_tables, headerless_rows
 from o2c.intake.text import TextDocument
 
@@ -359,6 +359,9 @@ def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | N
             if st is None:
                 if unread is not None and is_device_entry(cluster):
                     unread.append(cluster)
+                    partial = entry_values(cluster)
+                    if partial:  # kept as read, to be checked against the stock it was taken from
+                        out.append(_partial_line(cluster, partial, lay.number))
                 continue
             segs = st["segments"]
             sym = _nearest_symbol(segs, symbols.get(lay.number, []), lay.line_height)
@@ -382,6 +385,21 @@ def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | N
                                                         round(max(s.y1 for s in segs), 1)]},
             })
     return out
+
+
+def _partial_line(cluster: list[Segment], values: dict, page: int) -> dict:
+    """A device entry whose item could not be read but whose lot or serial partly could: a line
+    with no item, the readings as they are, the unread-entry confidence, and ``source.unread``
+    so that resolution may check it against the units at the facility (``resolve``)."""
+    return {
+        "line_no": None, "item_id": None, "item_raw": " ".join(s.text for s in cluster), "catalog_raw": None,
+        "description_raw": None, "customer_item_ref": None, "quantity": "1", "uom": "EA", "unit_price": None,
+        "extended_raw": None, "lot": values.get("lot"), "serial": values.get("serial"), "expiry": None, "udi": None,
+        "gtin": None, "confidence": UNREAD_ENTRY_CONF,
+        "source": {"page": page, "unread": True,
+                   "bbox": [round(min(s.x0 for s in cluster), 1), round(min(s.y0 for s in cluster), 1),
+                            round(max(s.x1 for s in cluster), 1), round(max(s.y1 for s in cluster), 1)]},
+    }
 
 
 # ------------------------------------------------------------------ assembly

@@ -127,6 +127,8 @@ class MasterIndex:
     customer_items: tuple[Row, ...]
     sender_aliases: Mapping[str, str]
     item_aliases: Mapping[tuple[str, str], str]
+    #: units on hand at consignment closets and rep trunks: {location_id, item_id, lot, serial, quantity}
+    inventory: tuple[Row, ...] = ()
     _idx: dict = field(repr=False, compare=False, default_factory=dict)
 
     # -------------------------------------------------------------- construction
@@ -134,7 +136,7 @@ class MasterIndex:
     def from_rows(cls, *, customers: Iterable[Row] = (), sites: Iterable[Row] = (), items: Iterable[Row] = (),
                   customer_items: Iterable[Row] = (), physicians: Iterable[Row] = (), reps: Iterable[Row] = (),
                   locations: Iterable[Row] = (), contracts: Iterable[Row] = (),
-                  aliases: Mapping | None = None) -> "MasterIndex":
+                  aliases: Mapping | None = None, inventory: Iterable[Row] = ()) -> "MasterIndex":
         """Rows are plain dicts keyed by the column names of the master data contract (spec section 1).
         ``aliases`` may hold ``{"senders": {address: customer_id}, "customer_items": {(customer_id,
         ref): item_id}}``."""
@@ -152,6 +154,7 @@ class MasterIndex:
                                              for k, v in (aliases.get("senders") or {}).items()}),
             item_aliases=MappingProxyType({(c, catalog_key(r)): i
                                            for (c, r), i in (aliases.get("customer_items") or {}).items()}),
+            inventory=_on_hand(inventory),
         )
         index._build()
         return index
@@ -171,7 +174,7 @@ class MasterIndex:
         return cls.from_rows(customers=rows("customers"), sites=rows("sites"), items=rows("items"),
                              customer_items=rows("customer_items"), physicians=rows("physicians"),
                              reps=rows("reps"), locations=rows("locations"), contracts=rows("contracts"),
-                             aliases=aliases)
+                             aliases=aliases, inventory=rows("inventory"))
 
     def with_aliases(self, *, senders: Mapping[str, str] | None = None,
                      customer_items: Mapping[tuple[str, str], str] | None = None) -> "MasterIndex":
@@ -182,8 +185,17 @@ class MasterIndex:
         merged_items.update({(c, catalog_key(r)): i for (c, r), i in (customer_items or {}).items()})
         index = MasterIndex(self.customers, self.sites, self.items, self.physicians, self.reps, self.locations,
                             self.contracts, self.customer_items, MappingProxyType(merged_senders),
-                            MappingProxyType(merged_items))
+                            MappingProxyType(merged_items), self.inventory)
         index._build()
+        return index
+
+    def with_inventory(self, rows: Iterable[Row]) -> "MasterIndex":
+        """A new snapshot with these units on hand (stock moves all day; master data seldom): the
+        lookups built from master data are shared, not rebuilt."""
+        index = MasterIndex(self.customers, self.sites, self.items, self.physicians, self.reps, self.locations,
+                            self.contracts, self.customer_items, self.sender_aliases, self.item_aliases,
+                            _on_hand(rows))
+        index._idx.update(self._idx)
         return index
 
     def _build(self) -> None:
@@ -478,6 +490,25 @@ class MasterIndex:
         return {str(self.sites[s].get("state") or "").strip().upper() for s in sids} - {""}
 
     # -------------------------------------------------------------- places of use
+    def usage_locations(self, site_id: str | None, rep_id: str | None) -> list[str]:
+        """Where used product comes from: the facility's consignment closets and the rep's trunk."""
+        return sorted(lid for lid, loc in self.locations.items()
+                      if (loc.get("kind") == "consignment" and site_id and loc.get("site_id") == site_id)
+                      or (loc.get("kind") == "trunk" and rep_id and loc.get("rep_id") == rep_id))
+
+    def units_fitting(self, locations: Iterable[str], *, item_id: str | None = None, lot: str | None = None,
+                      serial: str | None = None) -> list[Row]:
+        """Units on hand at these locations whose lot and serial a misread could have come from: the
+        same after folding OCR confusions, a letter prefix missing ("46947" for L48947), or one
+        character wrong, dropped or added in the digits. Every value given must fit; at least one of
+        lot and serial must be read with four or more digits."""
+        if not any(sum(ch.isdigit() for ch in v or "") >= 4 for v in (lot, serial)):
+            return []
+        places = set(locations)
+        return [u for u in self.inventory if u.get("location_id") in places
+                and (not item_id or u.get("item_id") == item_id)
+                and (not lot or near_reading(lot, u.get("lot"))) and (not serial or near_reading(serial, u.get("serial")))]
+
     def consignment_location(self, site_id: str | None) -> str | None:
         for lid, loc in self.locations.items():
             if loc.get("kind") == "consignment" and site_id and loc.get("site_id") == site_id:
@@ -492,6 +523,47 @@ class MasterIndex:
 
     def flag(self, item_id: str, column: str) -> bool:
         return _truthy((self.items.get(item_id) or {}).get(column))
+
+
+def _on_hand(rows: Iterable[Row]) -> tuple[Row, ...]:
+    out = []
+    for r in rows:
+        try:
+            if int(str(r.get("quantity") or "1").split(".")[0]) <= 0:
+                continue
+        except ValueError:
+            continue
+        out.append(MappingProxyType(dict(r)))
+    return tuple(out)
+
+
+#: letters OCR makes of digits in handwritten numbers.
+_DIGIT_FOLD = str.maketrans({"S": "5", "B": "8", "G": "6", "Z": "2", "Q": "0", "D": "0", "T": "7"})
+
+
+def near_reading(read: str | None, actual: str | None) -> bool:
+    """Whether a lot or serial as read may be this one: its digits (after the letter prefix, which
+    handwriting and OCR often lose) within one edit of the actual digits, or equal after folding."""
+    from rapidfuzz.distance import Levenshtein
+
+    r, a = catalog_key(read), catalog_key(actual)
+    if not r or not a:
+        return False
+    if r == a:
+        return True
+    reads, actuals = _cores(read), _cores(actual)
+    if not any(sum(ch.isdigit() for ch in c) >= 4 for c in reads) or not any(len(c) >= 4 for c in actuals):
+        return False
+    return any(Levenshtein.distance(x, y) <= 1 for x in reads for y in actuals if len(x) >= 4 and len(y) >= 4)
+
+
+def _cores(text: str | None) -> set[str]:
+    """The part after the letter prefix, with the prefix cut before and after folding (an "I" may
+    be the prefix's last letter or a "1" of the number), digit-like letters folded to digits."""
+    raw = re.sub(r"[^0-9A-Za-z]", "", str(text or "")).upper()
+    cut_first = catalog_key(re.sub(r"^[A-Z]+", "", raw))
+    fold_first = re.sub(r"^[A-Z]+", "", catalog_key(raw))
+    return {c.translate(_DIGIT_FOLD) for c in (cut_first, fold_first) if c}
 
 
 def _name_score(query: str, choice: str, **_: object) -> float:

@@ -64,7 +64,10 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
     if not doc.get("rep_id") and doc.get("rep_raw"):
         _rep_from_text(master, doc, confidence)
     _physician(doc, master, confidence)
+    read_as = [ln.get("confidence") if isinstance(ln, dict) else None for ln in doc["lines"]]
     _lines(doc, master, confidence)
+    if _is_usage(doc):
+        _check_unread_against_stock(doc, master, read_as, confidence)
     if _is_usage(doc):
         _fold_label_lines(doc)
     if doc.get("document_type") in (None, "") and doc["lines"]:
@@ -244,6 +247,55 @@ def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
         read = line.get("confidence")
         line["confidence"] = round(min(line_score, 1.0 if read is None else read), 3)  # 0.0 is a reading
         scores.append(line["confidence"])
+    if scores:
+        confidence["lines"] = round(sum(scores) / len(scores), 3)
+
+
+#: a device entry read only partly, which exactly one unit on hand at the facility or in the rep's
+#: trunk fits: taken as that unit, with this (moderate) confidence.
+STOCK_CORROBORATED = 0.75
+
+
+def _check_unread_against_stock(doc: dict, master: MasterIndex, read_as: list, confidence: dict) -> None:
+    """A handwritten "no sticker" entry OCR read as "lot 46947 / sn GNI 9501" names the unit the
+    facility's closet holds as L48947 / SN193501 when that is the only unit there (or in the rep's
+    trunk) the readings fit. Then the line takes that unit's item, lot and serial, marked as
+    corroborated by inventory; otherwise it stays as read, unknown, and the sheet in review."""
+    partial = [ln for ln in doc["lines"] if isinstance(ln, dict) and (ln.get("source") or {}).get("unread")]
+    if not partial:
+        return
+    places = master.usage_locations(doc.get("site_id"), doc.get("rep_id"))
+    done = 0
+    for line in partial:
+        fits = master.units_fitting(places, item_id=line.get("item_id"), lot=line.get("lot"),
+                                    serial=line.get("serial")) if places else []
+        if len(fits) != 1:
+            doc["warnings"].append(f"line {line['line_no']}: {len(fits)} units on hand fit the reading "
+                                   f"lot {line.get('lot')!r} serial {line.get('serial')!r}: key it from the document")
+            continue
+        unit = fits[0]
+        doc["warnings"] = [w for w in doc["warnings"] if not w.startswith(f"line {line['line_no']}: unknown item")]
+        doc["warnings"].append(f"line {line['line_no']}: read as lot {line.get('lot')!r} serial {line.get('serial')!r}, "
+                               f"taken as the one unit at {unit['location_id']} that fits: {unit['item_id']} "
+                               f"lot {unit.get('lot') or '-'} serial {unit.get('serial') or '-'}")
+        read = {"lot": line.get("lot"), "serial": line.get("serial")}
+        line["item_id"] = unit["item_id"]
+        line["lot"] = unit.get("lot") or line.get("lot")
+        line["serial"] = unit.get("serial") or line.get("serial")
+        line["confidence"] = STOCK_CORROBORATED
+        line["source"] = {**line["source"], "corroborated_by": "inventory", "location_id": unit["location_id"],
+                          "read_as": read}
+        _units(line, master, doc)
+        done += 1
+    if done == len(partial):
+        # the reader held the document down for the unread entries only: what the rest was read with
+        from o2c.intake.layout import _ORDER_FIELDS
+
+        rest = [c for ln, c in zip(doc["lines"], read_as) if c is not None and all(ln is not p for p in partial)]
+        rest += [src["confidence"] for key, src in (doc.get("header_sources") or {}).items()
+                 if key in _ORDER_FIELDS and isinstance(src, dict) and "confidence" in src]
+        doc["confidence"] = round(min([STOCK_CORROBORATED, *rest]), 3)
+    scores = [ln["confidence"] for ln in doc["lines"] if isinstance(ln, dict) and ln.get("confidence") is not None]
     if scores:
         confidence["lines"] = round(sum(scores) / len(scores), 3)
 

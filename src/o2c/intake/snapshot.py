@@ -24,6 +24,7 @@ CUSTOMER_ITEM = "customer_item"
 _ALIAS_SEPARATOR = "|"
 
 _cache: dict[str, tuple[tuple, MasterIndex]] = {}
+_stock_cache: dict[str, tuple[tuple, MasterIndex]] = {}
 _lock = threading.Lock()
 
 
@@ -81,15 +82,41 @@ def build_index(conn: Connection) -> MasterIndex:
         aliases=learned(conn))
 
 
+def inventory(conn: Connection) -> list[dict]:
+    """Units on hand (our own stock) at consignment closets and rep trunks, where used product
+    comes from: what a misread lot or serial on a case sheet can be checked against."""
+    sb, loc = t.stock_balances, t.locations
+    rows = conn.execute(select(sb.c.location_id, sb.c.item_id, sb.c.lot, sb.c.serial, sb.c.quantity - sb.c.allocated)
+                        .join(loc, loc.c.location_id == sb.c.location_id)
+                        .where(loc.c.kind.in_(("consignment", "trunk")), sb.c.quantity - sb.c.allocated > 0))
+    return [{"location_id": r[0], "item_id": r[1], "lot": r[2] or "", "serial": r[3] or "", "quantity": str(r[4])}
+            for r in rows]
+
+
+def _stock_fingerprint(conn: Connection) -> tuple:
+    """Changes with every stock move (moves are only ever added)."""
+    return tuple(conn.execute(select(func.count(), func.max(t.stock_moves.c.move_id))).one())
+
+
 def master_index(conn: Connection) -> MasterIndex:
-    """The current snapshot for this database, rebuilt only when something it holds changed."""
+    """The current snapshot for this database, rebuilt only when something it holds changed; the
+    units on hand are refreshed on their own when stock moved."""
     key = str(conn.engine.url)
     fingerprint = _fingerprint(conn)
     with _lock:
         cached = _cache.get(key)
-        if cached and cached[0] == fingerprint:
-            return cached[1]
-    index = build_index(conn)
+    if cached and cached[0] == fingerprint:
+        index = cached[1]
+    else:
+        index = build_index(conn)
+        with _lock:
+            _cache[key] = (fingerprint, index)
+    stock = (fingerprint, _stock_fingerprint(conn))
     with _lock:
-        _cache[key] = (fingerprint, index)
-    return index
+        held = _stock_cache.get(key)
+        if held and held[0] == stock:
+            return held[1]
+    with_stock = index.with_inventory(inventory(conn))
+    with _lock:
+        _stock_cache[key] = (stock, with_stock)
+    return with_stock

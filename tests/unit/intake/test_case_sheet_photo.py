@@ -105,3 +105,17 @@ def test_handwritten_lot_split_from_its_key_is_not_taken_for_the_item():
     cluster, = sticker_clusters(lay)
     assert any(s.text == "lot 46947" for s in cluster)  # the key and its value, one phrase
     assert read_sticker(cluster) is None  # no item could be read: an unread entry, not item "46947"
+
+
+def test_partly_read_entry_becomes_a_line_kept_as_read_for_the_stock_check():
+    rows = [(230.0, [(210, "Northwind Surgery Pavilion", 40)]),
+            (360.0, [(220, "Date of Surgery", 15), (470, "10/30/2026", 20)]),
+            (780.0, [(420, "REF 7201-0500", 18)]), (830.0, [(420, "LOT L31246", 18)]),
+            (1040.0, [(220, "(no sticker)", 15)]),
+            (1120.0, [(230, "lot", 50), (330, "46947", 50)]), (1190.0, [(230, "sn GNI 9501", 50)])]
+    doc = parse_page_document(_page(rows))
+    assert len(doc["lines"]) == 2
+    entry = doc["lines"][1]
+    assert entry["item_id"] is None and entry["catalog_raw"] is None
+    assert (entry["lot"], entry["serial"]) == ("46947", "GNI9501") and entry["source"]["unread"]
+    assert doc["confidence"] <= 0.05  # still in review until stock corroborates it

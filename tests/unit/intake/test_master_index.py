@@ -169,3 +169,39 @@ def test_territory_names_cover_states():
     assert _territory_covers("Carolinas", {"SC"}) and _territory_covers("Northern California", {"CA"})
     assert _territory_covers("Ohio / Kentucky", {"KY"}) and _territory_covers("WI, MN", {"MN"})
     assert not _territory_covers("Pacific Northwest", {"WI"}) and not _territory_covers("", {"WI"})
+
+
+def _stocked() -> MasterIndex:
+    return MasterIndex.from_rows(
+        sites=[{"site_id": "S-1", "customer_id": "C-1", "name": "Pinecrest", "kind": "facility"}],
+        locations=[{"location_id": "CON-1", "kind": "consignment", "site_id": "S-1", "customer_id": "C-1"},
+                   {"location_id": "CON-2", "kind": "consignment", "site_id": "S-2", "customer_id": "C-2"},
+                   {"location_id": "TRK-7", "kind": "trunk", "rep_id": "R-7"}],
+        inventory=[{"location_id": "CON-1", "item_id": "7105-0107", "lot": "L48947", "serial": "SN193501", "quantity": "1"},
+                   {"location_id": "CON-1", "item_id": "7105-0107", "lot": "L48947", "serial": "SN193502", "quantity": "1"},
+                   {"location_id": "CON-1", "item_id": "7105-0108", "lot": "L70001", "serial": "", "quantity": "0"},
+                   {"location_id": "CON-2", "item_id": "7105-0107", "lot": "L46947", "serial": "SN195501", "quantity": "1"},
+                   {"location_id": "TRK-7", "item_id": "7201-0500", "lot": "L31246", "serial": "", "quantity": "2"}])
+
+
+def test_misread_lot_and_serial_fit_one_unit_at_the_facility():
+    from o2c.intake.master_index import near_reading
+    assert near_reading("46947", "L48947")  # prefix lost, one digit misread
+    assert near_reading("GNI 9501", "SN193501")  # "SN1" read as "GNI", one digit dropped
+    assert not near_reading("46947", "L48977") and not near_reading("123", "L123")
+    index = _stocked()
+    places = index.usage_locations("S-1", None)
+    assert places == ["CON-1"]
+    fit = index.units_fitting(places, lot="46947", serial="GNI 9501")
+    assert [u["serial"] for u in fit] == ["SN193501"]  # not SN193502 (two digits off), not CON-2's unit
+    assert len(index.units_fitting(places, lot="46947")) == 2  # the lot alone fits two units: no answer
+    assert index.units_fitting(places, lot="L7000") == []  # none on hand
+    assert index.units_fitting(places, lot="ab", serial="x1") == []  # too little read to compare
+    assert [u["lot"] for u in index.units_fitting(index.usage_locations(None, "R-7"), lot="31246")] == ["L31246"]
+
+
+def test_inventory_is_replaced_without_rebuilding_master_lookups():
+    index = _stocked()
+    fresh = index.with_inventory([])
+    assert fresh.inventory == () and index.inventory
+    assert fresh.usage_locations("S-1", None) == ["CON-1"] and fresh._idx is not index._idx

@@ -204,3 +204,45 @@ def test_a_gtin_printed_on_the_line_names_the_item(nails):
     assert _item_of(nails, item_raw="GTIN 00847120003609 nail") == "7301-1036"
     assert _item_of(nails, item_raw="847120000103 shell") == "7103-1204"  # GTIN-12, padded
     assert _item_of(nails, item_raw="00847120003608 nail") is None  # check digit wrong: no GTIN
+
+
+def _closet(*units) -> MasterIndex:
+    return MasterIndex.from_rows(
+        customers=[{"customer_id": "C-6", "name": "Pinecrest University Hospital"}],
+        sites=[{"site_id": "S-6", "customer_id": "C-6", "name": "Pinecrest University Hospital", "kind": "facility"}],
+        items=[{"item_id": "7105-0107", "description": "FEMORAL STEM 12", "uom": "EA"},
+               {"item_id": "7106-2002", "description": "FEMORAL HEAD 28MM", "uom": "EA"}],
+        locations=[{"location_id": "CON-6", "kind": "consignment", "site_id": "S-6", "customer_id": "C-6"}],
+        inventory=[dict(zip(("location_id", "item_id", "lot", "serial", "quantity"), u)) for u in units])
+
+
+def _sheet_with_unread_entry() -> dict:
+    return raw(document_type="case_sheet", facility_raw="Pinecrest University Hospital", confidence=0.05,
+               header_sources={"procedure.date": {"page": 1, "bbox": [0, 0, 1, 1], "confidence": 0.9}},
+               procedure={"date": "2026-10-30", "physician_raw": None},
+               lines=[line(item_raw="REF 7106-2002 LOT L51407", catalog_raw="7106-2002", lot="L51407", confidence=0.95),
+                      line(line_no=2, item_raw="(no sticker) lot 46947 sn GNI 9501", lot="46947", serial="GNI9501",
+                           confidence=0.05, source={"page": 1, "bbox": [0, 0, 1, 1], "unread": True})])
+
+
+def test_unread_entry_is_the_one_closet_unit_it_fits():
+    master = _closet(("CON-6", "7105-0107", "L48947", "SN193501", "1"), ("CON-6", "7105-0107", "L48947", "SN100000", "1"))
+    doc = resolve(_sheet_with_unread_entry(), master)
+    entry = doc["lines"][1]
+    assert (entry["item_id"], entry["lot"], entry["serial"]) == ("7105-0107", "L48947", "SN193501")
+    assert entry["source"]["corroborated_by"] == "inventory" and entry["confidence"] == 0.75
+    assert entry["source"]["read_as"] == {"lot": "46947", "serial": "GNI9501"}
+    assert doc["confidence"] == 0.75  # no longer held down by the unread entry
+    assert not any("unknown item" in w for w in doc["warnings"])
+
+
+def test_unread_entry_two_units_fit_stays_as_read_and_in_review():
+    master = _closet(("CON-6", "7105-0107", "L48947", "SN193501", "1"), ("CON-6", "7105-0107", "L48947", "SN195501", "1"))
+    doc = resolve(_sheet_with_unread_entry(), master)
+    entry = doc["lines"][1]
+    assert entry["item_id"] is None and (entry["lot"], entry["serial"]) == ("46947", "GNI9501")
+    assert doc["confidence"] == 0.05
+    assert any("2 units on hand fit" in w for w in doc["warnings"])
+    # a unit elsewhere (another facility's closet) is never taken
+    doc = resolve(_sheet_with_unread_entry(), _closet(("CON-9", "7105-0107", "L48947", "SN193501", "1")))
+    assert doc["lines"][1]["item_id"] is None

@@ -83,6 +83,22 @@ def is_device_entry(cluster: list[Segment]) -> bool:
     return len(cluster) >= 2 and bool(re.search(r"\b(LOT|SN|S/N|SERIAL)\b", text, re.I))
 
 
+def entry_values(cluster: list[Segment]) -> dict | None:
+    """The lot and serial as written in a device entry whose item could not be read ("lot 46947",
+    "sn GNI 9501": everything after the key, spaces dropped), or None when neither holds four digits.
+    They are readings to check against stock, never values on their own."""
+    found = {}
+    for seg in cluster:
+        m = re.match(r"^\s*(LOT|SN|S/N|SERIAL)\b[.:#]?\s*(.+)$", seg.text, re.I)
+        if not m:
+            continue
+        field = "lot" if m.group(1).upper() == "LOT" else "serial"
+        value = re.sub(r"[^A-Za-z0-9\-]", "", m.group(2))
+        if field not in found and sum(ch.isdigit() for ch in value) >= 4:
+            found[field] = value
+    return found or None
+
+
 def _names_item(cluster: list[Segment]) -> bool:
     return any(re.match(r"^(REF|CAT)\b", s.text, re.I) or (not V.find_gs1(s.text) and any(
         V.is_item_code(w.text) for w in s.words[:2])) for s in cluster)
