@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from statistics import median
 
+from o2c.intake.confidence import line_confidence
 from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment, layout_pages
 from o2c.intake.pages.labels import (LabelHit, block_below, clean_value, find_labels, patient_ref_value,
@@ -250,8 +251,12 @@ def _row_to_line(row: Row) -> dict | None:
         return None
     lot, serial = _lot_serial(row)
     raw = " ".join(t for t in (cust, item, desc) if t)
-    conf_roles = [r for r in ("item", "quantity", "unit_price") if r in row.cells]
-    conf = min([row.conf(r) for r in conf_roles] or [1.0]) * (INFERRED_FACTOR if row.inferred else 0.95)
+    # each value the order is built from, as read, and how sure the table's structure is: the
+    # line is as sure as its weakest reading times the structure (resolution may lift a reading
+    # that master data corroborates, see ``resolve.line_confidence``)
+    read = {r: round(row.conf(r), 3) for r in ("item", "quantity", "unit_price") if r in row.cells}
+    read["layout"] = INFERRED_FACTOR if row.inferred else 0.95
+    conf = line_confidence(read)
     udi = V.parse_udi_text(row.text("udi") or "") if row.text("udi") else None
     return {
         "line_no": None,
@@ -269,6 +274,7 @@ def _row_to_line(row: Row) -> dict | None:
         "expiry": V.parse_date_text(row.text("expiry")) or (udi or {}).get("expiry"),
         "udi": (udi or {}).get("udi"),
         "confidence": round(conf, 3),
+        "field_confidence": read,
         "source": row.source(),
     }
 

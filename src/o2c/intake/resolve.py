@@ -19,6 +19,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
+from o2c.intake.confidence import corroborate, line_confidence
 from o2c.intake.master_index import Match, MasterIndex, catalog_key, email_key, phone_key
 from o2c.kernel.money import decimal_text, parse_decimal
 
@@ -244,6 +245,9 @@ def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
         if line.get("quantity") is None:
             line_score *= 0.5
             doc["warnings"].append(f"line {line['line_no']}: quantity not stated")
+        if found and _description_corroborates(line, found, master):
+            line["field_confidence"] = corroborate(line["field_confidence"], "item")
+            line["confidence"] = line_confidence(line["field_confidence"])
         read = line.get("confidence")
         line["confidence"] = round(min(line_score, 1.0 if read is None else read), 3)  # 0.0 is a reading
         scores.append(line["confidence"])
@@ -329,6 +333,21 @@ def _fold_label_lines(doc: dict) -> None:
             if isinstance(line, dict):
                 line["line_no"] = number
         doc["lines"] = kept
+
+
+def _description_corroborates(line: dict, found: Match, master: MasterIndex) -> bool:
+    """A part number read from the page and the description printed beside it name the same item
+    on their own: two readings agreeing, so the part number was read right however faint its
+    characters looked to OCR. A sibling item ("3.5 X 16MM" read as 3518) fails, because the
+    description alone then names another item or none (too close to call)."""
+    if not isinstance(line.get("field_confidence"), dict) or not found.how.startswith(("catalog", "customer_item_ref")):
+        return False
+    by_text = master.item_by_description(line.get("description_raw"))
+    return bool(by_text and by_text.id == found.id and by_text.score >= CORROBORATING_DESCRIPTION)
+
+
+#: a description that independently names the item this surely corroborates its part number.
+CORROBORATING_DESCRIPTION = 0.8
 
 
 def _agrees(a: str | None, b: str | None) -> bool:
