@@ -101,6 +101,7 @@ def _read_pages(data: bytes, filename: str) -> dict:
         from o2c.intake.text import acquire
     except ImportError as exc:
         raise Unsupported(f"page documents are unsupported yet ({exc})") from None
+    check_dimensions(data)
     pages = acquire(data, filename)
     raw = parse_page_document(pages)
     # hook: hybrid PDFs (Factur-X/ZUGFeRD/Order-X/UBL attached) - the embedded XML wins, see o2c.intake.embedded
@@ -138,8 +139,71 @@ def _read_attachment(blob: bytes, name: str, master: MasterIndex) -> dict:
     except Unsupported as exc:
         return {"lines": [], "warnings": [str(exc)]}
     except Exception as exc:  # noqa: BLE001 - one bad attachment must not lose the e-mail
-        return {"lines": [], "warnings": [f"could not read: {exc}"]}
+        return {"lines": [], "warnings": [f"could not read: {reason(exc)}"]}
     return {}
+
+
+# ------------------------------------------------------------------ limits
+#: the most pixels a page may have when rendered for OCR (Pillow's own decompression-bomb threshold):
+#: an A3 scan at 300 dpi is 17 million; a page claiming more is refused before any pixel is made.
+MAX_PIXELS = 89_478_485
+
+
+class TooLarge(ValueError):
+    """A page or image whose size would take the machine's memory, refused before it is decoded."""
+
+
+def check_dimensions(data: bytes) -> None:
+    """Refuse an image or PDF page that claims more pixels than ``MAX_PIXELS`` (a 50000 x 50000 PNG of
+    a few bytes, a PDF page 200 inches wide), reading only the headers."""
+    head = data[:16]
+    if head.startswith(b"%PDF"):
+        _check_pdf_pages(data)
+    elif head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        _check_image(data)
+
+
+def _check_image(data: bytes) -> None:
+    import io
+    import warnings
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        raise TooLarge(f"the image claims more than {2 * MAX_PIXELS:,} pixels; the limit is {MAX_PIXELS:,}") from None
+    except Exception:  # noqa: BLE001 - not readable as an image at all: the reader says why
+        return
+    if width * height > MAX_PIXELS:
+        raise TooLarge(f"the image claims {width} x {height} pixels; the limit is {MAX_PIXELS:,}")
+
+
+def _check_pdf_pages(data: bytes) -> None:
+    try:
+        import pypdfium2
+        from o2c.intake.text import PDF_RENDER_DPI
+        document = pypdfium2.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - a PDF pdfium cannot open is the text reader's to judge
+        return
+    try:
+        for number in range(len(document)):
+            width, height = document[number].get_size()
+            pixels = abs(width * height) * (PDF_RENDER_DPI / 72) ** 2
+            if not math.isfinite(pixels) or pixels > MAX_PIXELS:
+                raise TooLarge(f"page {number + 1} is {abs(width) / 72:.0f} x {abs(height) / 72:.0f} inches, "
+                               f"too large to read (more than {MAX_PIXELS:,} pixels at {PDF_RENDER_DPI} dpi)")
+    finally:
+        document.close()
+
+
+def reason(exc: BaseException) -> str:
+    """What went wrong, in words a person can act on: never empty, no memory addresses."""
+    if isinstance(exc, MemoryError):
+        return "the document is too large to read in the memory available"
+    text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-f]+>", "", str(exc)).strip()
+    return text or type(exc).__name__
 
 
 # ------------------------------------------------------------------ the pipeline
@@ -154,7 +218,7 @@ def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | N
     except Unsupported as exc:
         return _unknown(filename, channel, str(exc))
     except Exception as exc:  # noqa: BLE001 - the caller gets a refusal it can show, not a traceback
-        return _unknown(filename, channel, f"could not read {filename}: {exc}")
+        return _unknown(filename, channel, f"could not read {filename}: {reason(exc)}")
     # hook: the optional language-model extractor fills what the rules left unread (o2c.intake.llm, off by default)
     from o2c.intake import llm
     raw = llm.fill_raw(raw, kind, data)
@@ -162,7 +226,7 @@ def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | N
         doc = resolve(raw, master, sender=sender, channel=channel or inferred, received_at=when)
     except Exception as exc:  # noqa: BLE001
         doc = dict(raw)
-        doc.setdefault("warnings", []).append(f"resolution failed: {exc}")
+        doc.setdefault("warnings", []).append(f"resolution failed: {reason(exc)}")
     return llm.hold_for_check(_finish(doc, filename, channel or inferred))
 
 

@@ -95,7 +95,7 @@ def arrival(data: bytes, filename: str, *, sender: str | None, received_at, side
     mail_sender, mail_date = _email_envelope(data, filename)
     sender = sender or sidecar.get("from") or mail_sender
     when = _when(received_at) or _when(sidecar.get("received_at")) or mail_date or now
-    return sender, when
+    return storable(sender), when
 
 
 def _next_document_id(conn: Connection) -> str:
@@ -135,10 +135,30 @@ def run_extraction(conn: Connection, data: bytes, filename: str, *, channel: str
     try:
         extraction = extractor(data, filename, **options)
     except Exception as exc:  # noqa: BLE001 - a reader bug must refuse one document, not stop the intake
+        from o2c.intake.pipeline import reason
         extraction = {"source": filename, "document_type": "unknown", "channel": channel, "lines": [],
-                      "confidence": 0.0, "warnings": [f"could not read {filename}: {exc}"]}
+                      "confidence": 0.0, "warnings": [f"could not read {filename}: {reason(exc)}"]}
     extraction["source"] = filename
-    return extraction
+    return storable(extraction)
+
+
+def storable(value):
+    """``value`` with every string made storable as text on both engines: NUL characters (which
+    PostgreSQL text and JSON refuse, and which no document means) are dropped, and lone surrogates
+    (undecodable bytes smuggled into a str) become U+FFFD. The raw bytes stay intact in the document."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value)
+        return value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(storable(v) for v in value)
+    return value
 
 
 def unreadable_reason(extraction: dict) -> str | None:
@@ -370,8 +390,21 @@ def decide(uow: UnitOfWork, document_id: str, extraction: dict, *, received_at: 
             status = "created" if order_id else "exception"
         decision = Decision(status, order_id, issues)
     _record(uow, document_id, draft, extraction, decision, action)
-    edi_out.acknowledge(uow, document_id, decision.status, decision.order_id)
+    _acknowledge(uow, document_id, decision)
     return decision
+
+
+def _acknowledge(uow: UnitOfWork, document_id: str, decision: Decision) -> None:
+    """The EDI answers, in a savepoint: an interchange too broken to answer (no functional group left to
+    acknowledge) sends nothing, and the document and its decision are kept all the same."""
+    savepoint, emitted = uow.conn.begin_nested(), len(uow.events)
+    try:
+        edi_out.acknowledge(uow, document_id, decision.status, decision.order_id)
+    except O2CError:
+        savepoint.rollback()
+        del uow.events[emitted:]
+        return
+    savepoint.commit()
 
 
 def _record(uow: UnitOfWork, document_id: str, draft: Draft, extraction: dict, decision: Decision,
@@ -408,7 +441,7 @@ def ingest_document(uow: UnitOfWork, data: bytes, filename: str, *, channel: str
 
     The same bytes a second time are answered from the first document and change nothing.
     """
-    digest = content_hash(data, sidecar)
+    digest, filename = content_hash(data, sidecar), storable(filename)
     first = _first_with_hash(uow.conn, digest)
     if first is not None:
         return _already_received(first, filename)
