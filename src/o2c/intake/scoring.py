@@ -420,19 +420,23 @@ def timing_figures(documents: list[dict]) -> dict:
     is judged against what tesseract alone takes on the same page."""
     by_family: dict[str, list[float]] = defaultdict(list)
     text_times, ratios, page_seconds = [], [], []
+    worst = None
     for doc in documents:
         by_family[doc["family"]].append(doc["seconds"])
         pages = doc.get("pages") or []
         if not pages:
             text_times.append(doc["seconds"])
-        for page in pages:
+        for number, page in enumerate(pages, start=1):
             page_seconds.append(page["ours"])
             if page.get("tesseract"):
                 ratios.append(page["ours"] / page["tesseract"])
+                if worst is None or ratios[-1] > worst["ratio"]:
+                    worst = {"stem": doc.get("stem"), "page": page.get("page", number), "ratio": ratios[-1]}
     return {"documents": len(documents), "median_seconds_by_family": {f: _median(v) for f, v in by_family.items()},
             "median_text_document_seconds": _median(text_times), "text_documents": len(text_times),
             "scanned_pages": len(page_seconds), "median_scanned_page_seconds": _median(page_seconds),
-            "median_ocr_ratio": _median(ratios), "max_ocr_ratio": max(ratios) if ratios else None}
+            "median_ocr_ratio": _median(ratios), "max_ocr_ratio": max(ratios) if ratios else None,
+            "worst_page": worst}
 
 
 #: (name, figure path in the bench summary, comparison, target) from the issue.
