@@ -312,7 +312,12 @@ def _ocr_page(image, number: int, dpi: float | None = None) -> Page:
 
 
 def _tesseract_words(pytesseract, im, config: str) -> list[Word]:
-    data = pytesseract.image_to_data(_uncompressed(im), config=config, output_type=pytesseract.Output.DICT)
+    """The words tesseract reads on ``im`` with ``config`` (``--psm N`` and ``-c name=value``): from the
+    library loaded in this process when it can be (``_Engines``), else from the tesseract program
+    through pytesseract. Both give the same words for the same pixels."""
+    data = _ENGINES.read(im, config)
+    if data is None:
+        data = pytesseract.image_to_data(_uncompressed(im), config=config, output_type=pytesseract.Output.DICT)
     words = []
     for text, left, top, width, height, conf in zip(data["text"], data["left"], data["top"], data["width"],
                                                     data["height"], data["conf"]):
@@ -338,6 +343,168 @@ def _uncompressed(im):
         im = im.copy()
     im.format = "PPM"
     return im
+
+
+class _Engines:
+    """Tesseract's library (libtesseract, through its C API) loaded once in this process.
+
+    The tesseract program loads its model on every run: about a tenth of a second of CPU, a fifth of
+    a 150-dpi page's reading, paid again by every re-read of a few cells. Here an engine keeps the
+    model loaded and reads the page's pixels directly (no image file written and decoded); its words
+    are those of the program on the same pixels. An engine serves one thread at a time: idle engines
+    wait in a pool per set of ``-c`` variables (they stay set on an engine), a busy pool grows.
+    ``O2C_OCR_ENGINE=program`` or a library that cannot be loaded leaves OCR to the program."""
+
+    _TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top",
+                    "width", "height", "conf", "text")
+
+    def __init__(self):
+        import threading
+        self._lock = threading.Lock()
+        self._lib = None
+        self._loaded = False
+        self._idle: dict[tuple, list[int]] = {}
+        self._all: list[int] = []
+
+    def _library(self):
+        if self._loaded:
+            return self._lib
+        with self._lock:
+            if not self._loaded:
+                self._lib = self._load()
+                self._loaded = True
+        return self._lib
+
+    def _load(self):
+        if os.environ.get("O2C_OCR_ENGINE", "library").lower() == "program":
+            return None
+        import ctypes
+        import ctypes.util
+        # OpenMP reads its thread limit when it is loaded (with the library): one thread, as for the program.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        names = [n for n in (ctypes.util.find_library("tesseract"), "libtesseract.so.5", "libtesseract.5.dylib") if n]
+        lib = None
+        for name in names:
+            try:
+                lib = ctypes.CDLL(name)
+                break
+            except OSError:
+                continue
+        if lib is None:
+            return None
+        try:
+            p, i, s = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
+            for fn, args, res in (("TessBaseAPICreate", [], p), ("TessBaseAPIDelete", [p], None),
+                                  ("TessBaseAPIEnd", [p], None), ("TessBaseAPIInit3", [p, s, s], i),
+                                  ("TessBaseAPISetVariable", [p, s, s], i),
+                                  ("TessBaseAPISetPageSegMode", [p, i], None),
+                                  ("TessBaseAPISetImage", [p, s, i, i, i, i], None),
+                                  ("TessBaseAPIRecognize", [p, p], i), ("TessBaseAPIGetTsvText", [p, i], p),
+                                  ("TessDeleteText", [p], None), ("TessBaseAPIClear", [p], None)):
+                getattr(lib, fn).argtypes, getattr(lib, fn).restype = args, res
+        except AttributeError:
+            return None
+        import atexit
+        atexit.register(self._close)
+        return lib
+
+    def _engine(self, lib, variables: tuple) -> int | None:
+        with self._lock:
+            idle = self._idle.get(variables)
+            if idle:
+                return idle.pop()
+        handle = lib.TessBaseAPICreate()
+        if not handle or lib.TessBaseAPIInit3(handle, None, b"eng") != 0:
+            if handle:
+                lib.TessBaseAPIDelete(handle)
+            self._lib = None            # no model to load: the program reports why, every time
+            return None
+        # tesseract's notes ("Estimating resolution as ...") would go to our stderr: the program's went to a pipe.
+        lib.TessBaseAPISetVariable(handle, b"debug_file", os.devnull.encode())
+        for name, value in variables:
+            if not lib.TessBaseAPISetVariable(handle, name.encode(), value.encode()):
+                lib.TessBaseAPIEnd(handle)
+                lib.TessBaseAPIDelete(handle)
+                return None
+        with self._lock:
+            self._all.append(handle)
+        return handle
+
+    def _close(self):
+        with self._lock:
+            handles, self._all, self._idle = self._all, [], {}
+        for handle in handles:
+            self._lib.TessBaseAPIEnd(handle)
+            self._lib.TessBaseAPIDelete(handle)
+
+    @staticmethod
+    def _parse(config: str) -> tuple[int, tuple] | None:
+        """(page segmentation mode, sorted -c variables), or None for an option only the program knows."""
+        tokens, psm, variables = config.split(), 3, {}
+        k = 0
+        while k < len(tokens):
+            token = tokens[k]
+            if token == "--psm" and k + 1 < len(tokens) and tokens[k + 1].isdigit():
+                psm, k = int(tokens[k + 1]), k + 2
+            elif token == "-c" and k + 1 < len(tokens) and "=" in tokens[k + 1]:
+                name, value = tokens[k + 1].split("=", 1)
+                variables[name] = value
+                k += 2
+            else:
+                return None
+        return psm, tuple(sorted(variables.items()))
+
+    def read(self, im, config: str) -> dict | None:
+        """tesseract's TSV columns as lists (as pytesseract's ``Output.DICT``), or None when the
+        library cannot serve this read."""
+        parsed = self._parse(config)
+        lib = self._library() if parsed else None
+        if lib is None:
+            return None
+        if im.mode != "L":
+            im = im.convert("L")
+        data: dict[str, list] = {c: [] for c in self._TSV_COLUMNS}
+        if im.width < 3 or im.height < 3:
+            return data
+        psm, variables = parsed
+        handle = self._engine(lib, variables)
+        if handle is None:
+            return None
+        import ctypes
+        try:
+            lib.TessBaseAPISetPageSegMode(handle, psm)
+            pixels = im.tobytes()
+            lib.TessBaseAPISetImage(handle, pixels, im.width, im.height, 1, im.width)
+            if lib.TessBaseAPIRecognize(handle, None) != 0:
+                return None
+            raw = lib.TessBaseAPIGetTsvText(handle, 0)
+            try:
+                tsv = ctypes.string_at(raw).decode("utf-8", "replace") if raw else ""
+            finally:
+                if raw:
+                    lib.TessDeleteText(raw)
+        finally:
+            lib.TessBaseAPIClear(handle)
+            with self._lock:
+                self._idle.setdefault(variables, []).append(handle)
+        for row in tsv.splitlines():
+            cells = row.split("\t")
+            if len(cells) < len(self._TSV_COLUMNS):
+                cells += [""] * (len(self._TSV_COLUMNS) - len(cells))
+            for column, cell in zip(self._TSV_COLUMNS, cells):
+                data[column].append(cell if column == "text" else _number(cell))
+        return data
+
+
+def _number(cell: str):
+    """A TSV number as pytesseract gives it: whole (confidences truncated), the cell when not a number."""
+    try:
+        return int(float(cell))
+    except ValueError:
+        return cell
+
+
+_ENGINES = _Engines()
 
 
 #: digits (and the marks of amounts) for re-reading numeric cells.

@@ -150,3 +150,91 @@ def test_numeric_cells_are_read_again_from_the_page_image():
     assert page.seconds > before  # the second reading is part of the page's OCR time
     # a page without an OCR image (a text PDF) has nothing to read again
     assert reread_cells(Page(1, 100, 100, []), [(0, 0, 10, 10)]) == [[]]
+
+
+# ------------------------------------------------------------------ tesseract in this process
+def _program_words(im, config):
+    import pytesseract
+
+    from o2c.intake.text import _tesseract_words, _uncompressed
+
+    class ProgramOnly:
+        """pytesseract as seen by _tesseract_words, with the in-process engine switched off."""
+        Output = pytesseract.Output
+
+        @staticmethod
+        def image_to_data(image, config, output_type):
+            return pytesseract.image_to_data(image, config=config, output_type=output_type)
+
+    from o2c.intake import text
+    engines, text._ENGINES = text._ENGINES, text._Engines()
+    text._ENGINES._loaded, text._ENGINES._lib = True, None
+    try:
+        return [(w.text, w.x0, w.y0, w.x1, w.y1, round(w.confidence, 4))
+                for w in _tesseract_words(ProgramOnly, _uncompressed(im), config)]
+    finally:
+        text._ENGINES = engines
+
+
+def _library_words(im, config):
+    import pytesseract
+
+    from o2c.intake import text
+    if text._ENGINES._library() is None:
+        pytest.skip("libtesseract cannot be loaded here")
+    return [(w.text, w.x0, w.y0, w.x1, w.y1, round(w.confidence, 4))
+            for w in text._tesseract_words(pytesseract, im, config)]
+
+
+def test_the_library_reads_the_words_the_program_reads():
+    """Same pixels, same words, boxes and confidences, for a page and for a whitelisted cell strip;
+    the whitelist of one read does not leak into the next."""
+    from PIL import Image
+
+    page = Image.open(io.BytesIO(F.text_image(["PO 4500012038 Qty 19 EA 450.00", "K-1001 Shell 52mm 8550.00"],
+                                              size=(1275, 200)))).convert("L")
+    for config in ("--psm 3", "--psm 6 -c tessedit_char_whitelist=0123456789.,$", "--psm 4"):
+        assert _library_words(page, config) == _program_words(page, config), config
+    texts = [w[0] for w in _library_words(page, "--psm 3")]
+    assert "K-1001" in texts and "PO" in texts  # letters again after a digits-only read
+
+
+def test_an_option_only_the_program_knows_goes_to_the_program(monkeypatch):
+    from o2c.intake.text import _Engines
+
+    assert _Engines._parse("--psm 6 -c tessedit_char_whitelist=0123") == (6, (("tessedit_char_whitelist", "0123"),))
+    assert _Engines._parse("--oem 0") is None
+    engines = _Engines()
+    monkeypatch.setenv("O2C_OCR_ENGINE", "program")
+    assert engines.read(__import__("PIL.Image").Image.new("L", (50, 20), 255), "--psm 3") is None
+
+
+def test_ocr_of_a_page_costs_no_model_load(tmp_path):
+    """The point of the library: a second page (or a re-read of a few cells) costs its reading, not
+    another start of tesseract with its model load. CPU time, compared with the program on a tiny
+    image (which is nearly all model load)."""
+    import resource
+    import subprocess
+    import time
+
+    from PIL import Image, ImageDraw
+
+    tiny = Image.new("L", (240, 60), 255)
+    ImageDraw.Draw(tiny).text((10, 20), "123.45", fill=0)
+    _library_words(tiny, "--psm 6")  # the engine's one model load
+    path = tmp_path / "tiny.png"
+    tiny.save(path)
+
+    def program():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(["tesseract", str(path), "stdout", "--psm", "6", "tsv"], capture_output=True, check=True,
+                       env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+    def library():
+        began = time.process_time()
+        _library_words(tiny, "--psm 6")
+        return time.process_time() - began
+
+    assert min(library() for _ in range(3)) < 0.5 * min(program() for _ in range(3))
