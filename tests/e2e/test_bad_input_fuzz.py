@@ -152,7 +152,7 @@ def hostile_documents(seed: int = SEED) -> dict[str, bytes]:
     docs["random-zip-head.xlsx"] = b"PK\x03\x04" + rng.randbytes(800)
     # EDI with broken envelopes and terminators
     docs["isa-short.edi"] = EDI_850[:60]
-    docs["no-terminator.edi"] = EDI_850.replace(b"~", b"")
+    docs["no-terminator.edi"] = EDI_850.replace(b"\n", b"").replace(b"\r", b"").replace(b"~", b"")
     docs["wrong-terminator.edi"] = EDI_850[:105] + b"!" + EDI_850[106:].replace(b"~", b"\n")
     docs["no-iea.edi"] = EDI_850[:EDI_850.rfind(b"IEA")]
     docs["bad-counts.edi"] = EDI_850.replace(b"SE*8*", b"SE*999*").replace(b"GE*1*", b"GE*7*")
