@@ -211,8 +211,25 @@ def payment_keys(data: bytes, payments: Sequence[IncomingPayment]) -> list[str]:
         if local in seen:
             local = f"{local}#{index}"
         seen.add(local)
-        keys.append(f"bank:{digest}:{local}"[:200])
+        keys.append(_fit_key(f"bank:{digest}:{local}", t.payments.c.idempotency_key.type.length))
     return keys
+
+
+def _fit_key(key: str, length: int) -> str:
+    """A key within its column: a longer one (a lockbox with huge cells) keeps its head and ends in the
+    hash of the whole, so two long keys that share a head stay distinct."""
+    if len(key) <= length:
+        return key
+    tail = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+    return key[:length - len(tail) - 1] + "~" + tail
+
+
+def _fit(text: str | None, length: int) -> str | None:
+    """A bank's free text cut to its column (the whole of it stays in the payment's details): a name
+    of 500,000 characters is stored, not refused by PostgreSQL halfway through the import."""
+    if text is None or len(text) <= length:
+        return text
+    return text[:length - 1] + "…"
 
 
 def _claims(result: MatchResult, currency: str) -> list[dict]:
@@ -228,8 +245,10 @@ def _draft(payment: IncomingPayment, result: MatchResult, key: str, today: date)
                  for a in result.applications)
     details = {"bank": payment_to_json(payment), "confidence": result.confidence, "strategy": result.strategy,
                "explanation": list(result.explanation)}
+    pay = t.payments.c
     return PaymentDraft(payment.amount, payment.value_date or today, payment.currency, result.customer_id,
-                        payment.payer_name, payment.bank_ref, key, apps, payment.source, payment.format,
+                        _fit(payment.payer_name, pay.payer_name.type.length),
+                        _fit(payment.bank_ref, pay.bank_ref.type.length), key, apps, payment.source, payment.format,
                         result.status, details)
 
 
