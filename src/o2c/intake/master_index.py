@@ -509,6 +509,19 @@ class MasterIndex:
                 and (not item_id or u.get("item_id") == item_id)
                 and (not lot or near_reading(lot, u.get("lot"))) and (not serial or near_reading(serial, u.get("serial")))]
 
+    def units_printed_as(self, locations: Iterable[str], *, item_id: str, lot: str | None,
+                         serial: str | None) -> list[Row]:
+        """Units of this item on hand at these locations that a printed lot (and serial) as OCR read
+        it may be: character for character the same, or a glyph OCR confuses in print ("1" for the
+        "L" of L99343, "0" for "O", "5" for "S"). Stricter than ``units_fitting``: nothing dropped,
+        added or changed beyond those glyphs, and a serial read must agree as well."""
+        if not lot or sum(ch.isdigit() for ch in lot) < 4:
+            return []
+        places = set(locations)
+        return [u for u in self.inventory if u.get("location_id") in places and u.get("item_id") == item_id
+                and printed_reading(lot, u.get("lot"))
+                and (not serial or not u.get("serial") or printed_reading(serial, u.get("serial")))]
+
     def consignment_location(self, site_id: str | None) -> str | None:
         for lid, loc in self.locations.items():
             if loc.get("kind") == "consignment" and site_id and loc.get("site_id") == site_id:
@@ -539,6 +552,19 @@ def _on_hand(rows: Iterable[Row]) -> tuple[Row, ...]:
 
 #: letters OCR makes of digits in handwritten numbers.
 _DIGIT_FOLD = str.maketrans({"S": "5", "B": "8", "G": "6", "Z": "2", "Q": "0", "D": "0", "T": "7"})
+
+
+#: glyph classes OCR confuses in printed (not handwritten) text: each class folds to one key.
+_PRINT_FOLD = str.maketrans({"L": "1", "I": "1", "|": "1", "O": "0", "Q": "0", "D": "0", "S": "5", "B": "8",
+                             "Z": "2", "G": "6"})
+
+
+def printed_reading(read: str | None, actual: str | None) -> bool:
+    """Whether a printed code as OCR read it is this one: the same letters and digits, each position
+    equal or a glyph pair OCR confuses in print (1/L/I, 0/O, 5/S, 8/B, 2/Z, 6/G)."""
+    r = re.sub(r"[^0-9A-Za-z|]", "", str(read or "")).upper()
+    a = re.sub(r"[^0-9A-Za-z]", "", str(actual or "")).upper()
+    return bool(r) and len(r) == len(a) and r.translate(_PRINT_FOLD) == a.translate(_PRINT_FOLD)
 
 
 def near_reading(read: str | None, actual: str | None) -> bool:

@@ -68,6 +68,7 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
     read_as = [ln.get("confidence") if isinstance(ln, dict) else None for ln in doc["lines"]]
     _lines(doc, master, confidence)
     if _is_usage(doc):
+        _settle_printed_lots(doc, master)
         _check_unread_against_stock(doc, master, read_as, confidence)
     if _is_usage(doc):
         _fold_label_lines(doc)
@@ -258,6 +259,40 @@ def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
 #: a device entry read only partly, which exactly one unit on hand at the facility or in the rep's
 #: trunk fits: taken as that unit, with this (moderate) confidence.
 STOCK_CORROBORATED = 0.75
+
+
+def _settle_printed_lots(doc: dict, master: MasterIndex) -> None:
+    """A sticker's printed lot OCR read with a confused glyph ("199343" for L99343) names no unit on
+    hand. When exactly one unit of the line's item at the facility's closets or the rep's trunk
+    reads the same up to such glyphs (and its serial agrees), that is the unit: the line takes its
+    lot and serial as printed. Anything else (two candidates, a digit that differs) stays as read
+    and goes to the stock check and a person."""
+    places = master.usage_locations(doc.get("site_id"), doc.get("rep_id"))
+    if not places:
+        return
+    for line in doc["lines"]:
+        if not isinstance(line, dict) or not line.get("item_id") or not line.get("lot"):
+            continue
+        if (line.get("source") or {}).get("unread"):
+            continue  # a handwritten entry read in part: the looser check below is its own
+        item, lot, serial = line["item_id"], line["lot"], line.get("serial")
+        on_hand = [u for u in master.inventory if u.get("location_id") in places and u.get("item_id") == item
+                   and u.get("lot") == lot and (not serial or u.get("serial") in (None, "", serial))]
+        if on_hand:
+            continue
+        fits = master.units_printed_as(places, item_id=item, lot=lot, serial=serial)
+        if len(fits) != 1:
+            continue
+        unit = fits[0]
+        doc["warnings"].append(f"line {line.get('line_no')}: lot read as {lot!r}"
+                               + (f" serial {serial!r}" if serial else "")
+                               + f" is {unit.get('lot')} {unit.get('serial') or ''} on hand at {unit['location_id']}"
+                               " (glyphs OCR confuses in print)")
+        line["source"] = {**(line.get("source") or {}), "read_as": {"lot": lot, "serial": serial},
+                          "corroborated_by": "inventory"}
+        line["lot"] = unit.get("lot")
+        if unit.get("serial"):
+            line["serial"] = unit["serial"]
 
 
 def _check_unread_against_stock(doc: dict, master: MasterIndex, read_as: list, confidence: dict) -> None:

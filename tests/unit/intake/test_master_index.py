@@ -205,3 +205,17 @@ def test_inventory_is_replaced_without_rebuilding_master_lookups():
     fresh = index.with_inventory([])
     assert fresh.inventory == () and index.inventory
     assert fresh.usage_locations("S-1", None) == ["CON-1"] and fresh._idx is not index._idx
+
+
+def test_printed_lot_read_with_confused_glyphs_is_one_unit_of_its_item():
+    from o2c.intake.master_index import printed_reading
+    assert printed_reading("199343", "L99343") and printed_reading("SN5O1664", "SN501664")
+    assert not printed_reading("99343", "L99343")  # a glyph lost is not a print confusion
+    assert not printed_reading("L99348", "L99343")  # nor a digit read as another digit
+    index = _stocked()
+    places = index.usage_locations("S-1", None)
+    assert [u["serial"] for u in index.units_printed_as(places, item_id="7105-0107", lot="148947",
+                                                         serial="SN193502")] == ["SN193502"]
+    assert len(index.units_printed_as(places, item_id="7105-0107", lot="148947", serial=None)) == 2
+    assert index.units_printed_as(places, item_id="7105-0107", lot="148947", serial="SN193509") == []
+    assert index.units_printed_as(places, item_id="7201-0500", lot="131246", serial=None) == []  # not this item here

@@ -246,3 +246,27 @@ def test_unread_entry_two_units_fit_stays_as_read_and_in_review():
     # a unit elsewhere (another facility's closet) is never taken
     doc = resolve(_sheet_with_unread_entry(), _closet(("CON-9", "7105-0107", "L48947", "SN193501", "1")))
     assert doc["lines"][1]["item_id"] is None
+
+
+def _sheet_with_printed_lot(lot: str, serial: str | None = None) -> dict:
+    return raw(document_type="case_sheet", facility_raw="Pinecrest University Hospital", confidence=0.9,
+               procedure={"date": "2026-10-30", "physician_raw": None},
+               lines=[line(item_raw=f"REF 7106-2002 LOT {lot}", catalog_raw="7106-2002", lot=lot, serial=serial,
+                           confidence=0.9)])
+
+
+def test_printed_lot_with_a_confused_glyph_is_the_one_unit_on_hand():
+    master = _closet(("CON-6", "7106-2002", "L99343", "SN415686", "1"), ("CON-6", "7106-2002", "L99348", "SN415687", "1"))
+    doc = resolve(_sheet_with_printed_lot("199343", "SN415686"), master)
+    entry = doc["lines"][0]
+    assert (entry["item_id"], entry["lot"], entry["serial"]) == ("7106-2002", "L99343", "SN415686")
+    assert entry["source"]["read_as"] == {"lot": "199343", "serial": "SN415686"}
+    # a lot right as read is left alone; a digit that differs is no glyph confusion: it stays as read
+    assert resolve(_sheet_with_printed_lot("L99348"), master)["lines"][0]["lot"] == "L99348"
+    assert resolve(_sheet_with_printed_lot("199346"), master)["lines"][0]["lot"] == "199346"
+    # two units the reading fits: nobody can tell which, it stays as read
+    master = _closet(("CON-6", "7106-2002", "L99343", "SN1", "1"), ("CON-6", "7106-2002", "I99343", "SN2", "1"))
+    assert resolve(_sheet_with_printed_lot("199343"), master)["lines"][0]["lot"] == "199343"
+    # a unit at another facility's closet is never taken
+    master = _closet(("CON-9", "7106-2002", "L99343", "SN415686", "1"))
+    assert resolve(_sheet_with_printed_lot("199343"), master)["lines"][0]["lot"] == "199343"
