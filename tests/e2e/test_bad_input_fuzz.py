@@ -254,6 +254,7 @@ def hostile_master_dirs(root: Path, demo_master: Path, seed: int = SEED) -> list
         "unclosed-quote": good + b'C-Q,"never closed\n',
         "formula": good + b"=cmd|' /C calc'!A0,@SUM(1)," + b",".join(b"=1" for _ in range(12)) + b"\n",
         "bom-twice": b"\xef\xbb\xbf\xef\xbb\xbf" + good,
+        "too-long": good + b"C-" + b"L" * 100 + b"," + b"N" * 5000 + b"," * 9 + b"\n",
         "header-only-garbage": b"\xff\xfe\x00\x00" + rng.randbytes(64),
     }
     dirs = []
@@ -410,6 +411,8 @@ def test_load_refuses_broken_master_csvs_naming_the_file(db_url, tmp_path, demo_
         assert code == 1, (folder.name, out, err[-2000:])
         assert "Traceback" not in err and "internal error" not in err, err[-2000:]
         assert "customers.csv" in err, (folder.name, err[-2000:])
+        if folder.name == "master-too-long":
+            assert "customers.csv:5: customer_id: is 102 characters long; at most 64 fit" in err, err[-2000:]
         assert row_counts() == before, folder.name
     result = o2c("load", str(tmp_path / "master-nul"))            # as a person runs it
     assert_clean(result)

@@ -235,6 +235,20 @@ class MasterDataSet:
         return self.rows.get(file, [])
 
 
+#: the table each file is stored in, where its name does not say so
+_TABLE_OF = {"inventory.csv": "stock_balances", "open_items.csv": "invoices"}
+
+
+def max_length(file: str, column: str) -> int | None:
+    """How many characters the database keeps of ``column`` of ``file`` (None: no limit), read from the
+    schema itself, so a value PostgreSQL would refuse halfway through a load is reported up front."""
+    from o2c.storage import schema
+    table = schema.metadata.tables.get(_TABLE_OF.get(file, file.removesuffix(".csv")))
+    if table is None or column not in table.c:
+        return None
+    return getattr(table.c[column].type, "length", None)
+
+
 def _decode(path: Path, problems: list[Problem]) -> str | None:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
@@ -312,6 +326,12 @@ def _parse_row(spec: FileSpec, header: list[str], raw: list[str], line: int,
             values[col.name] = col.parse(cell, col.name)
         except InvalidValue as err:
             problems.append(Problem("invalid", err.reason, source=spec.file, line=line, field=col.name))
+            ok = False
+            continue
+        longest = max_length(spec.file, col.name)
+        if isinstance(values[col.name], str) and longest is not None and len(values[col.name]) > longest:
+            problems.append(Problem("too_long", f"is {len(values[col.name])} characters long; at most {longest} fit",
+                                    source=spec.file, line=line, field=col.name))
             ok = False
     for name, cell in cells.items():
         if spec.column(name) is None and cell != "":
