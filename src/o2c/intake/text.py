@@ -258,8 +258,7 @@ def prepare_for_ocr(image, dpi: float | None = None):
         im = im.resize((int(im.width * scale), int(im.height * scale)), Image.LANCZOS)
     angle = estimate_skew(im)
     if abs(angle) >= 0.3:
-        # bilinear: half the CPU of bicubic (a tenth of a 150-dpi page's OCR) and the same words read
-        im = im.rotate(angle, resample=Image.BILINEAR, expand=False, fillcolor=255)
+        im = im.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
     return im, scale, angle
 
 

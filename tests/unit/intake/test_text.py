@@ -238,32 +238,3 @@ def test_ocr_of_a_page_costs_no_model_load(tmp_path):
         return time.process_time() - began
 
     assert min(library() for _ in range(3)) < 0.5 * min(program() for _ in range(3))
-
-
-def test_straightening_a_page_costs_less_than_a_bicubic_rotation():
-    """Deskew resamples bilinearly: straight text, at half the CPU of a bicubic rotation of the page."""
-    import time
-
-    from PIL import Image, ImageDraw
-
-    from o2c.intake.text import prepare_for_ocr
-
-    page = Image.new("L", (1700, 2200), 255)
-    draw = ImageDraw.Draw(page)
-    for row in range(40):
-        draw.rectangle((150, 120 + row * 50, 1550, 140 + row * 50), fill=0)
-    skewed = page.rotate(1.5, resample=Image.BICUBIC, fillcolor=255)
-
-    def cpu(work):
-        best = 9.0
-        for _ in range(3):
-            began = time.process_time()
-            work()
-            best = min(best, time.process_time() - began)
-        return best
-
-    straight, scale, angle = prepare_for_ocr(skewed, 200)
-    assert scale == 1.0 and abs(angle + 1.5) <= 0.25 and abs(estimate_skew(straight)) <= 0.25
-    skew_only = cpu(lambda: estimate_skew(skewed))
-    assert cpu(lambda: prepare_for_ocr(skewed, 200)) - skew_only < \
-        0.8 * cpu(lambda: skewed.rotate(-1.5, resample=Image.BICUBIC, fillcolor=255))
