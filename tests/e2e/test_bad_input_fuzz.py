@@ -177,6 +177,8 @@ def hostile_documents(seed: int = SEED) -> dict[str, bytes]:
     nested = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(200))
     docs["deep-nesting.eml"] = b"From: a@b.example\nSubject: deep\nMIME-Version: 1.0\n" + nested + b"\nhello\n"
     docs["bad-date.eml"] = b"From: a@b.example\nDate: Mon, 99 Foo 99999 99:99:99 +9999\nSubject: x\n\n1x K-1002\n"
+    docs["long-header.eml"] = (b"From: " + b"a" * 3000 + b"@b.example\nSubject: PO " + b"9" * 400
+                               + b"\n\nPO Number: PO" + b"7" * 300 + b"\n2x K-1002\n")
     docs["garbage.mbox"] = b"From garbage\n" + rng.randbytes(1200) + b"\nFrom \n\x00\x00\nFrom x\nSubject:\n"
     docs["headers-only.mbox"] = b"From a@b Mon Jan 1 00:00:00 2026\nFrom: a@b.example\nSubject: x\n" * 3
     # spreadsheets

@@ -161,6 +161,24 @@ def storable(value):
     return value
 
 
+def fitted(table, values: dict) -> dict:
+    """``values`` for a row of ``table`` with each text cut to its column's length: a 3000-character
+    sender or a 300-character PO number is kept in part (the whole is in the stored bytes and the
+    extraction) rather than refused by PostgreSQL halfway through the intake."""
+    out = dict(values)
+    for name, value in values.items():
+        length = getattr(table.c[name].type, "length", None) if name in table.c else None
+        if isinstance(value, str) and length is not None and len(value) > length:
+            out[name] = value[:length]
+    return out
+
+
+def _po_key(po_number: str | None) -> str | None:
+    """The stored form of a PO number: its key, cut to the column as ``fitted`` cuts it."""
+    key = po_key(po_number)
+    return key[:t.documents.c.po_number.type.length] if key else key
+
+
 def unreadable_reason(extraction: dict) -> str | None:
     """Why a document cannot enter the order flow at all, or None when it can."""
     kind = extraction.get("document_type")
@@ -249,7 +267,7 @@ def _prior_documents(conn: Connection, draft: Draft, document_id: str | None, ke
     d = t.documents
     matches = [d.c.lines_key == key] if key else []
     if draft.po_number:
-        matches.append(d.c.po_number == po_key(draft.po_number))
+        matches.append(d.c.po_number == _po_key(draft.po_number))
     if draft.order_type == "bill_only":
         same_case = [d.c.procedure_date == draft.procedure_date] if draft.procedure_date else []
         matches.append(and_(d.c.order_type == "bill_only", *same_case))
@@ -413,19 +431,19 @@ def _record(uow: UnitOfWork, document_id: str, draft: Draft, extraction: dict, d
     an audit record and an event."""
     conn = uow.conn
     items = _items(conn, [l.item_id for l in draft.lines])
-    conn.execute(update(t.documents).where(t.documents.c.document_id == document_id).values(
+    conn.execute(update(t.documents).where(t.documents.c.document_id == document_id).values(**fitted(t.documents, dict(
         status=decision.status, extraction=extraction, order_id=decision.order_id,
         document_type=draft.document_type, order_type=draft.order_type, customer_id=draft.customer_id,
-        po_number=po_key(draft.po_number), procedure_date=draft.procedure_date,
-        lines_key=lines_key(item_eaches(draft, items))))
+        po_number=_po_key(draft.po_number), procedure_date=draft.procedure_date,
+        lines_key=lines_key(item_eaches(draft, items))))))
     ex = t.intake_exceptions
     conn.execute(update(ex).where(ex.c.document_id == document_id, ex.c.status == "open")
                  .values(status="resolved", resolved_at=uow.now, resolved_by=uow.actor))
     row_status = "rejected" if decision.status == "rejected" else "open"
     for issue in decision.issues:
-        conn.execute(insert(ex).values(document_id=document_id, code=issue.code, message=issue.message,
-                                       field=issue.field, line_no=issue.line_no, status=row_status,
-                                       created_at=uow.now))
+        conn.execute(insert(ex).values(**fitted(ex, dict(
+            document_id=document_id, code=issue.code, message=issue.message, field=issue.field,
+            line_no=issue.line_no, status=row_status, created_at=uow.now))))
     payload = {"status": decision.status, "order_id": decision.order_id,
                "exceptions": [i.as_dict() for i in decision.issues], "customer_id": draft.customer_id,
                "po_number": draft.po_number}
@@ -447,9 +465,9 @@ def ingest_document(uow: UnitOfWork, data: bytes, filename: str, *, channel: str
         return _already_received(first, filename)
     sender, when = arrival(data, filename, sender=sender, received_at=received_at, sidecar=sidecar, now=uow.now)
     document_id = _next_document_id(uow.conn)
-    uow.conn.execute(insert(t.documents).values(
+    uow.conn.execute(insert(t.documents).values(**fitted(t.documents, dict(
         document_id=document_id, content_hash=digest, filename=filename, channel=channel or "upload",
-        sender=sender, received_at=when, size=len(data), content=data, status="received", created_at=uow.now))
+        sender=sender, received_at=when, size=len(data), content=data, status="received", created_at=uow.now))))
     extraction = run_extraction(uow.conn, data, filename, channel=channel, sender=sender, received_at=when,
                                 sidecar=sidecar, extractor=extractor)
     if not channel and extraction.get("channel"):
