@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(tesseract-ocr tesseract-ocr-eng poppler-utils libpango-1.0-0 libpangoft2-1.0-0
                  libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core postgresql-client
-                 chromium)
+                 chromium fonts-dkg-handwriting fonts-comic-neue)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

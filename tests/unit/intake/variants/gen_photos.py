@@ -48,18 +48,20 @@ ITEMS = [
 ]
 #: (customer_id, customer name, [(facility name, city)])
 CUSTOMERS = [
-    ("C-501", "Harborline Medical Center", [("Harborline Medical Center", "Portland"),
-                                            ("Harborline Joint Institute", "Beaverton")]),
-    ("C-502", "St. Aldric Hospital", [("St. Aldric Hospital", "Columbus")]),
-    ("C-503", "Crescent Valley Surgery Center", [("Crescent Valley Surgery Center", "Fresno")]),
-    ("C-504", "Windmere Regional Health", [("Windmere Regional Hospital", "Omaha"),
-                                           ("Windmere Orthopedic Pavilion", "Lincoln")]),
+    ("C-501", "Harborline Medical Center", [("Harborline Medical Center", "Portland", "OR"),
+                                            ("Harborline Joint Institute", "Beaverton", "OR")]),
+    ("C-502", "St. Aldric Hospital", [("St. Aldric Hospital", "Columbus", "OH")]),
+    ("C-503", "Crescent Valley Surgery Center", [("Crescent Valley Surgery Center", "Fresno", "CA")]),
+    ("C-504", "Windmere Regional Health", [("Windmere Regional Hospital", "Omaha", "NE"),
+                                           ("Windmere Orthopedic Pavilion", "Lincoln", "NE")]),
 ]
 PHYSICIANS = ["Hannah Okafor", "Ruth Abernathy", "Daniel Whitcombe", "Priya Venkat", "Marcus Ellery",
               "Lena Sorensen", "Victor Amado", "Grace Holloway", "Tobias Renner", "Naomi Castellan",
               "Felix Duarte", "Irene Matsuda"]
-REPS = [("R-61", "Shonda Miles"), ("R-62", "Kevin Albright"), ("R-63", "Marta Jablonski"),
-        ("R-64", "Derek Fontaine"), ("R-65", "Alicia Brandt"), ("R-66", "Omar Haddad")]
+#: (rep_id, name, territory): two reps cover each state, as reps of one maker share regions.
+REPS = [("R-61", "Shonda Miles", "Oregon / Washington"), ("R-62", "Kevin Albright", "Ohio / Kentucky"),
+        ("R-63", "Marta Jablonski", "Nebraska / Iowa"), ("R-64", "Derek Fontaine", "Ohio / Nebraska"),
+        ("R-65", "Alicia Brandt", "Northern California / Oregon"), ("R-66", "Omar Haddad", "Central California")]
 MAKER = "KEYSTONE ORTHO"
 
 
@@ -94,14 +96,14 @@ def world() -> World:
     rng = random.Random(4242)
     facilities, physicians, units = [], [], []
     for cid, _, sites in CUSTOMERS:
-        for k, (name, city) in enumerate(sites, start=3):
+        for k, (name, city, state) in enumerate(sites, start=3):
             site = f"S-{cid[2:]}-{k:02d}"
-            facilities.append({"site_id": site, "customer_id": cid, "name": name, "city": city,
+            facilities.append({"site_id": site, "customer_id": cid, "name": name, "city": city, "state": state,
                                "closet": f"CON-{cid[2:]}-{k:02d}"})
     for k, name in enumerate(PHYSICIANS):
         physicians.append({"physician_id": f"P-{701 + k}", "name": name,
                            "site_id": facilities[k % len(facilities)]["site_id"]})
-    places = [f["closet"] for f in facilities] + [f"TRK-{rid}" for rid, _ in REPS]
+    places = [f["closet"] for f in facilities] + [f"TRK-{rid}" for rid, _, _ in REPS]
     for place in places:
         for cat, _, serial in ITEMS:
             for _ in range(rng.randint(1, 3)):
@@ -121,8 +123,8 @@ def write_master(folder: Path, w: World | None = None) -> Path:
                      "bill_to")
         sites.append(f"S-{cid[2:]}-02,{cid},{cname} - Central Receiving,1 Dock Rd,,Springfield,IL,62701,US,ship_to")
     for f in w.facilities:
-        sites.append(f"{f['site_id']},{f['customer_id']},{f['name']},{len(f['name'])} Main St,,{f['city']},IL,"
-                     "62702,US,facility")
+        sites.append(f"{f['site_id']},{f['customer_id']},{f['name']},{len(f['name'])} Main St,,{f['city']},"
+                     f"{f['state']},{60000 + len(f['name'])},US,facility")
     rows = {
         "customers.csv": ["customer_id,name,kind,email,currency,credit_limit,payment_terms"]
         + [f"{cid},{name},hospital,ap@{cid.lower()}.example,USD,5000000.00,NET30" for cid, name, _ in CUSTOMERS],
@@ -133,12 +135,12 @@ def write_master(folder: Path, w: World | None = None) -> Path:
         "physicians.csv": ["physician_id,name,npi,site_id"]
         + [f"{p['physician_id']},{p['name']},{1700000000 + k},{p['site_id']}" for k, p in enumerate(w.physicians)],
         "reps.csv": ["rep_id,name,phone,email,agency,territory,kind"]
-        + [f"{rid},{name},+1555010{k:04d},{name.split()[0].lower()}@keystone.example,,West,employee"
-           for k, (rid, name) in enumerate(REPS)],
+        + [f"{rid},{name},+1555010{k:04d},{name.split()[0].lower()}@keystone.example,,{area},employee"
+           for k, (rid, name, area) in enumerate(REPS)],
         "locations.csv": ["location_id,kind,name,customer_id,site_id,rep_id", "WH-01,warehouse,Main DC,,,"]
         + [f"{f['closet']},consignment,{f['name']} Consignment Closet,{f['customer_id']},{f['site_id']},"
            for f in w.facilities]
-        + [f"TRK-{rid},trunk,Trunk Stock - {name},,,{rid}" for rid, name in REPS],
+        + [f"TRK-{rid},trunk,Trunk Stock - {name},,,{rid}" for rid, name, _ in REPS],
         "inventory.csv": ["location_id,item_id,quantity,lot,serial,expiry"]
         + [f"{u.location},{u.item_id},1,{u.lot},{u.serial or ''},{u.expiry.isoformat()}" for u in w.units],
     }
@@ -312,7 +314,8 @@ def _heading(rng: random.Random, v: dict, facility: str) -> str:
 def case_sheet(rng: random.Random, n: str, w: World, hands: list[str]) -> Sheet:
     """One case sheet: every layout choice drawn independently."""
     fac = _pick(rng, w.facilities)
-    rep_id, rep_name = _pick(rng, REPS)
+    states = {"OR": "Oregon", "OH": "Ohio", "CA": "California", "NE": "Nebraska"}
+    rep_id, rep_name, _ = _pick(rng, [r for r in REPS if states[fac["state"]] in r[2]])
     doctors = [p for p in w.physicians if p["site_id"] == fac["site_id"]] or w.physicians
     doc = _pick(rng, doctors)
     v = {"header": _pick(rng, ["boxes", "lines", "two_col"]), "heading": _pick(rng, ["left", "centered", "banner"]),
@@ -487,6 +490,7 @@ def ingest_corpus(folder: Path) -> dict[str, dict]:
     from o2c.storage.migrate import migrate
     from o2c.storage.uow import unit_of_work
 
+    (folder / "bench.db").unlink(missing_ok=True)  # a scratch database: a run never sees an earlier one
     url = f"sqlite:///{folder / 'bench.db'}"
     migrate(url)
     with unit_of_work("bench", url=url) as uow:
