@@ -210,3 +210,61 @@ def test_synthetic_850s_match_their_truth(corpus_dir):
                 assert ours["item_raw"] == expected["item_id"], path.name
             else:
                 assert ours["item_raw"] == expected["customer_item_ref"], path.name
+
+
+# ------------------------------------------------------------------ mapping rules found on real partners' files
+def _one_line_850(po1: str, *after: str, header: tuple[str, ...] = ()) -> dict:
+    body = ["BEG*00*SA*PO-1**20260105", *header, po1, *after, "CTT*1"]
+    text = "~".join([
+        "ISA*00*          *00*          *ZZ*BUYER          *ZZ*SELLER         *260105*1200*U*00401*000000007*0*P*>",
+        "GS*PO*BUYER*SELLER*20260105*1200*7*X*004010", "ST*850*0001", *body, f"SE*{len(body) + 2}*0001",
+        "GE*1*7", "IEA*1*000000007"]) + "~"
+    (po,) = read_850(text, source="t.edi")
+    return po850_to_extraction(po)
+
+
+def test_buyer_catalog_number_is_the_customer_item_ref():
+    line = _one_line_850("PO1*1*6*EA*12**CB*17920108*VA*12307")["lines"][0]
+    assert (line["customer_item_ref"], line["item_raw"]) == ("17920108", "12307")
+
+
+def test_price_in_ctp_when_po104_is_empty_and_retail_price_is_not_a_unit_price():
+    line = _one_line_850("PO1*1*7*EA***UP*058824014093", "CTP**RES*69.95", "CTP**UCP*34.98")["lines"][0]
+    assert line["unit_price"] == "34.98"
+    retail = _one_line_850("PO1*1*2*UN*10.5*SR*IB*0835201031")["lines"][0]
+    assert retail["unit_price"] is None and retail["edi"]["stated_price"] == "10.5"
+    assert "retail" in retail["edi"]["price_note"]
+
+
+def test_price_per_hundred_or_dozen_becomes_a_price_per_ordered_unit():
+    assert _one_line_850("PO1*1*300*EA*25*HP*VP*A-1")["lines"][0]["unit_price"] == "0.25"
+    assert _one_line_850("PO1*1*24*EA*30*PD*VP*A-1")["lines"][0]["unit_price"] == "2.5"
+    assert _one_line_850("PO1*1*2*DZ*30*PD*VP*A-1")["lines"][0]["unit_price"] == "30"
+
+
+def test_line_currency_pack_charges_and_destinations_are_kept():
+    doc = _one_line_850("PO1*1*12*CA*20**VP*A-1", "CUR*BY*CAD", "PO4*6*1*EA", "SAC*C*D240***2000",
+                        "SDQ*CA*92*S1*5*S2*7", header=("SAC*A*C310***1550",))
+    line = doc["lines"][0]
+    assert doc["currency"] == "CAD"
+    assert line["edi"]["pack"] == {"pack": "6", "size": "1", "size_uom": "EA", "inner_pack": None}
+    assert line["edi"]["charges"][0]["amount"] == "20.00"
+    assert doc["edi"]["charges"][0]["amount"] == "15.50"
+    assert line["edi"]["destinations"] == [{"location": "S1", "quantity": "5"}, {"location": "S2", "quantity": "7"}]
+
+
+def test_part_description_qualifier_is_description_not_id():
+    line = _one_line_850("PO1**1*KI*225**PD*AQ FREEZER PUSHER*SK*1010700")["lines"][0]
+    assert line["item_raw"] == "1010700" and line["description"] == "AQ FREEZER PUSHER"
+
+
+def test_pipeline_does_not_repeat_a_description_that_is_the_only_item_text():
+    from o2c.intake.master_index import MasterIndex
+    from o2c.intake.pipeline import extract
+
+    text = "~".join([
+        "ISA*00*          *00*          *ZZ*BUYER          *ZZ*SELLER         *260105*1200*U*00401*000000007*0*P*>",
+        "GS*PO*BUYER*SELLER*20260105*1200*7*X*004010", "ST*850*0001", "BEG*00*SA*PO-1**20260105",
+        "PO1*1*2*EA*5", "PID*F****BONE CEMENT 40G", "SE*5*0001", "GE*1*7", "IEA*1*000000007"]) + "~"
+    got = extract(text.encode(), "t.edi", master=MasterIndex.from_rows())
+    assert got["lines"][0]["item_raw"] == "BONE CEMENT 40G"

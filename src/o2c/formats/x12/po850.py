@@ -81,6 +81,38 @@ class Party:
 
 
 @dataclass(frozen=True, slots=True)
+class Price:
+    """CTP: a price the line states beside PO104 (UCP unit cost, CON contract, RES resale ...)."""
+
+    identifier: str | None                # CTP02 price identifier code
+    unit_price: Decimal | None            # CTP03
+    basis: str | None = None              # CTP09 basis of unit price code (4010 layout)
+    class_of_trade: str | None = None     # CTP01
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """PO4: how the ordered unit is packed: ``pack`` inner units of ``size`` ``size_uom`` each, and
+    ``inner_pack`` eaches per inner unit (PO414), as stated."""
+
+    pack: Decimal | None
+    size: Decimal | None
+    size_uom: str | None
+    inner_pack: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """SAC: an allowance (A) or charge (C), its code (D240 freight ...) and amount as stated."""
+
+    indicator: str | None                 # SAC01: A allowance, C charge, N no allowance or charge
+    code: str | None                      # SAC02
+    amount: Decimal | None                # SAC05, implied two decimals as the standard says (N2)
+    percent: Decimal | None = None        # SAC07
+    description: str | None = None        # SAC15
+
+
+@dataclass(frozen=True, slots=True)
 class PoLine:
     """A PO1 line loop with its product ids as (qualifier, id) pairs in the order written."""
 
@@ -95,6 +127,12 @@ class PoLine:
     dates: tuple[DateReference, ...] = ()
     parties: tuple[Party, ...] = ()
     position: int = 0                     # segment position of the PO1 in its file
+    currency: str | None = None           # CUR02 inside the line loop
+    prices: tuple[Price, ...] = ()        # CTP
+    pack: Pack | None = None              # PO4 (the first one)
+    charges: tuple[Charge, ...] = ()      # SAC
+    destinations: tuple[tuple[str, Decimal], ...] = ()   # SDQ: (location id, quantity) as stated
+    destination_qualifier: str | None = None             # SDQ02: 92 buyer-assigned, UL GLN ...
 
     def product_id(self, *qualifiers: str) -> str | None:
         """The first id whose qualifier is among ``qualifiers``, searched in the caller's order of
@@ -143,6 +181,7 @@ class PurchaseOrder850:
     hash_total: Decimal | None = None     # CTT02 as stated
     amounts: tuple[tuple[str, Decimal], ...] = ()   # AMT (TT total ...)
     notes: tuple[str, ...] = field(default=())      # MSG / NTE text
+    charges: tuple[Charge, ...] = ()      # header SAC
 
     def party(self, *roles: str) -> Party | None:
         return first_by_code(roles, self.parties, lambda p: p.role, lambda p: p)
@@ -196,7 +235,7 @@ def parse_850(interchange: Interchange, group: FunctionalGroup, transaction: Tra
         references=tuple(builder.references), contacts=tuple(builder.contacts), dates=tuple(builder.dates),
         parties=tuple(p.build() for p in builder.parties), lines=tuple(line.build() for line in builder.lines),
         line_count=builder.line_count, hash_total=builder.hash_total, amounts=tuple(builder.amounts),
-        notes=tuple(builder.notes),
+        notes=tuple(builder.notes), charges=tuple(builder.charges),
     )
 
 
@@ -235,6 +274,38 @@ def read_product_ids(segment: Segment, first: int) -> tuple[tuple[str, str], ...
         qualifier, value = segment.get(index), segment.get(index + 1)
         if qualifier and value:
             pairs.append((qualifier, value))
+    return tuple(pairs)
+
+
+def read_price(segment: Segment, source: str) -> Price:
+    return Price(segment.get(2), decimal_element(segment, 3, source), segment.get(9), segment.get(1))
+
+
+def read_pack(segment: Segment, source: str) -> Pack:
+    return Pack(decimal_element(segment, 1, source), decimal_element(segment, 2, source), segment.get(3),
+                decimal_element(segment, 14, source))
+
+
+def read_charge(segment: Segment, source: str) -> Charge:
+    """SAC05 is an N2 amount (implied decimal point two places from the right): ``2000`` is 20.00."""
+    raw = segment.get(5)
+    amount = None
+    if raw is not None:
+        digits = raw.lstrip("-")
+        if not digits.isdigit():
+            raise X12Error(f"{segment}: SAC05 {raw!r} is not an N2 amount", source=source, code="x12_bad_number")
+        amount = Decimal(raw).scaleb(-2)
+    return Charge(segment.get(1), segment.get(2), amount, decimal_element(segment, 7, source), segment.get(15))
+
+
+def read_destinations(segment: Segment, source: str) -> tuple[tuple[str, Decimal], ...]:
+    """SDQ03..SDQ22: (location, quantity) pairs."""
+    pairs = []
+    for index in range(3, len(segment.elements) - 1, 2):
+        location = segment.get(index)
+        quantity = decimal_element(segment, index + 1, source)
+        if location and quantity is not None:
+            pairs.append((location, quantity))
     return tuple(pairs)
 
 
@@ -278,10 +349,28 @@ class _LineBuilder:
         self.references: list[Reference] = []
         self.dates: list[DateReference] = []
         self.parties: list[_PartyBuilder] = []
+        self.source = source
+        self.currency: str | None = None
+        self.prices: list[Price] = []
+        self.pack: Pack | None = None
+        self.charges: list[Charge] = []
+        self.destinations: list[tuple[str, Decimal]] = []
+        self.destination_qualifier: str | None = None
 
     def take(self, segment: Segment) -> None:
         tag = segment.tag
-        if tag == "PID":
+        if tag == "CUR":
+            self.currency = self.currency or segment.get(2)
+        elif tag == "CTP":
+            self.prices.append(read_price(segment, self.source))
+        elif tag == "PO4":
+            self.pack = self.pack or read_pack(segment, self.source)
+        elif tag == "SAC":
+            self.charges.append(read_charge(segment, self.source))
+        elif tag == "SDQ":
+            self.destination_qualifier = self.destination_qualifier or segment.get(2)
+            self.destinations.extend(read_destinations(segment, self.source))
+        elif tag == "PID":
             text = segment.get(5) or segment.get(4)
             if text:
                 self.descriptions.append(text)
@@ -297,7 +386,9 @@ class _LineBuilder:
     def build(self) -> PoLine:
         return PoLine(self.segment.get(1), self.quantity, self.segment.get(3), self.unit_price, self.segment.get(5),
                       tuple(self.ids), tuple(self.descriptions), tuple(self.references), tuple(self.dates),
-                      tuple(p.build() for p in self.parties), self.segment.position)
+                      tuple(p.build() for p in self.parties), self.segment.position, self.currency,
+                      tuple(self.prices), self.pack, tuple(self.charges), tuple(self.destinations),
+                      self.destination_qualifier)
 
 
 class _OrderBuilder:
@@ -316,6 +407,7 @@ class _OrderBuilder:
         self.hash_total: Decimal | None = None
         self.amounts: list[tuple[str, Decimal]] = []
         self.notes: list[str] = []
+        self.charges: list[Charge] = []
         self.open_party: _PartyBuilder | None = None
         self.in_summary = False
 
@@ -352,6 +444,8 @@ class _OrderBuilder:
             self.beg = segment
         elif tag == "CUR":
             self.currency = segment.get(2)
+        elif tag == "SAC":
+            self.charges.append(read_charge(segment, self.source))
         elif tag == "REF":
             self.references.append(read_reference(segment))
         elif tag == "PER":
