@@ -88,7 +88,7 @@ def _read_x12(data: bytes, filename: str) -> dict:
     if len(orders) > 1:
         raw.setdefault("warnings", []).append(f"interchange holds {len(orders)} orders; only the first is here")
     for line in raw.get("lines") or []:
-        if line.get("item_raw") and line.get("description"):
+        if line.get("item_raw") and line.get("description") and line["item_raw"] != line["description"]:
             line["catalog_raw"] = line["item_raw"]
             line["item_raw"] = f"{line['item_raw']} {line['description']}"
     return raw
