@@ -268,3 +268,16 @@ def test_pipeline_does_not_repeat_a_description_that_is_the_only_item_text():
         "PO1*1*2*EA*5", "PID*F****BONE CEMENT 40G", "SE*5*0001", "GE*1*7", "IEA*1*000000007"]) + "~"
     got = extract(text.encode(), "t.edi", master=MasterIndex.from_rows())
     assert got["lines"][0]["item_raw"] == "BONE CEMENT 40G"
+
+
+def test_control_characters_as_separators_and_a_total_without_ctt():
+    text = "\x1c\r\n".join([
+        "\x1d".join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "BUYER          ", "ZZ", "SELLER         ",
+                     "260105", "1200", "U", "00401", "000000007", "0", "P", "\x1f"]),
+        "GS\x1dPO\x1dBUYER\x1dSELLER\x1d20260105\x1d1200\x1d7\x1dX\x1d004010", "ST\x1d850\x1d0001",
+        "BEG\x1d00\x1dSA\x1dPO-9\x1d\x1d20260105", "PO1\x1d1\x1d2\x1dEA\x1d5\x1d\x1dVP\x1dA-1",
+        "AMT\x1dTT\x1d10", "SE\x1d5\x1d0001", "GE\x1d1\x1d7", "IEA\x1d1\x1d000000007"]) + "\x1c"
+    (po,) = read_850(text, source="fs.edi")
+    doc = po850_to_extraction(po)
+    assert doc["po_number"] == "PO-9" and doc["lines"][0]["item_raw"] == "A-1"
+    assert doc["total"] == "10"

@@ -25,6 +25,11 @@ _LINE_SEGMENTS = {"PID", "REF", "DTM", "PO4", "CTP", "SAC", "MSG", "SLN", "ACK",
                   "SCH", "N1", "N2", "N3", "N4", "PER", "TXI", "ITD", "CUR", "QTY", "SDQ", "AMT", "NTE", "SI", "LIN"}
 
 
+#: AMT01 qualifiers of the whole order's total (TT total transaction amount, GV gross value); read as the
+#: total even after the last line when a partner leaves out the CTT that should open the summary.
+_TOTAL_AMOUNTS = ("TT", "GV")
+
+
 def first_by_code(wanted: tuple[str, ...], items, code, value):
     """The value of the first item whose code (qualifier, role) is in ``wanted``, searched in the
     caller's order of preference; items without a value are passed over."""
@@ -418,7 +423,7 @@ class _OrderBuilder:
             self.lines.append(_LineBuilder(segment, self.source))
         elif tag == "CTT":
             self._take_totals(segment)
-        elif tag == "AMT" and (self.in_summary or not self.lines):
+        elif tag == "AMT" and (self.in_summary or not self.lines or segment.get(1) in _TOTAL_AMOUNTS):
             amount = decimal_element(segment, 2, self.source)
             if amount is not None:
                 self.amounts.append((segment.get(1) or "", amount))

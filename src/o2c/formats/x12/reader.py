@@ -191,7 +191,8 @@ def _read_isa(text: str, start: int, source: str) -> tuple[Separators, list[str]
     if start + 4 > len(text):
         raise X12Error("file ends inside the ISA segment", source=source, code="x12_truncated")
     element = text[start + 3]
-    if element.isalnum() or element.isspace():
+    # Control characters (FS, GS, RS, US ... which Python counts as whitespace) are common separators.
+    if element.isalnum() or element in " \t\r\n\x0b\x0c":
         raise X12Error(f"ISA declares {element!r} as element separator, which cannot be one",
                        source=source, code="x12_bad_isa")
     fields, current, index, count = ["ISA"], [], start + 4, 1
