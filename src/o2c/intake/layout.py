@@ -325,9 +325,19 @@ def _page_symbols(doc: TextDocument) -> dict[int, list[dict]]:
                 continue
             u = sym.udi
             out.setdefault(n, []).append({
-                "bbox": sym.bbox, "udi": u.normalized, "gtin": u.gtin, "lot": u.lot, "serial": u.serial,
+                "bbox": _page_bbox(doc.pages[n - 1] if n <= len(doc.pages) else None, sym.bbox), "udi": u.normalized, "gtin": u.gtin, "lot": u.lot, "serial": u.serial,
                 "expiry": u.expiry.isoformat() if u.expiry else None, "taken": False})
     return out
+
+
+def _page_bbox(page, bbox) -> tuple[float, float, float, float]:
+    """A barcode's box on the image as it came, in the page's (straightened) coordinates."""
+    if page is None or not getattr(page, "ocr_angle", 0.0):
+        return bbox
+    x0, y0, x1, y1 = bbox
+    corners = [page.image_point(x, y) for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))]
+    return (min(p[0] for p in corners), min(p[1] for p in corners),
+            max(p[0] for p in corners), max(p[1] for p in corners))
 
 
 def _nearest_symbol(segs: list[Segment], symbols: list[dict], lh: float) -> dict | None:

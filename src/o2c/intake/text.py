@@ -14,6 +14,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Callable, Sequence
 
 #: below this mean word confidence a scanned page is OCR'd a second time with another page model.
 LOW_CONFIDENCE_RETRY = 0.45
@@ -21,6 +22,8 @@ LOW_CONFIDENCE_RETRY = 0.45
 MIN_OCR_DPI = 180
 TARGET_OCR_DPI = 200
 PDF_RENDER_DPI = 300
+#: a page skewed less than this many degrees is read as it is.
+DESKEW_FROM = 0.3
 
 
 @dataclass
@@ -98,6 +101,20 @@ class Page:
     #: coordinates to its pixels, so a few cells can be read again (``reread_cells``).
     ocr_image: object = field(default=None, repr=False, compare=False)
     ocr_scale: float = 1.0
+    #: the degrees the image was turned (counter-clockwise) to straighten it before OCR: the words
+    #: are in the straightened frame, a barcode found on the image as it came is not (``image_point``).
+    ocr_angle: float = 0.0
+
+    def image_point(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the page image as it came (a barcode's corner), in this page's coordinates:
+        turned about the image centre as the image was before OCR."""
+        if not self.ocr_angle:
+            return x, y
+        import math
+        cx, cy = self.width / 2, self.height / 2
+        a = math.radians(self.ocr_angle)
+        dx, dy = x - cx, y - cy
+        return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
 
     @property
     def text(self) -> str:
@@ -257,29 +274,38 @@ def prepare_for_ocr(image, dpi: float | None = None):
         scale = min(TARGET_OCR_DPI / est_dpi, 3.0)
         im = im.resize((int(im.width * scale), int(im.height * scale)), Image.LANCZOS)
     angle = estimate_skew(im)
-    if abs(angle) >= 0.3:
+    if abs(angle) >= DESKEW_FROM:
         im = im.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
     return im, scale, angle
 
 
-def estimate_skew(im, max_angle: float = 4.0, step: float = 0.25) -> float:
+def estimate_skew(im, max_angle: float = 10.0, step: float = 0.25, coarse: float = 1.0) -> float:
     """Skew angle in degrees by projection profile: text rows give the sharpest row-sum profile when
-    they are horizontal. Works on a small thumbnail so it costs a few percent of an OCR run."""
+    they are horizontal. A phone photo may be turned 10 degrees, a scan a few tenths: the angles are
+    searched ``coarse`` degrees apart over +-``max_angle``, then ``step`` apart within a coarse step
+    of the best, so the wide search costs what a fine one over +-4 did. Works on a small thumbnail
+    so it costs a few percent of an OCR run."""
     from PIL import Image
 
     thumb = im.copy()
     thumb.thumbnail((500, 650))
     thumb = thumb.point(lambda v: 255 if v < 128 else 0)  # ink is 255, paper 0
-    best_angle, best_score = 0.0, -1.0
-    steps = int(max_angle / step)
-    for k in range(-steps, steps + 1):
-        a = k * step
-        rot = thumb.rotate(a, resample=Image.NEAREST, expand=False, fillcolor=0)
-        prof = list(rot.resize((1, rot.height), Image.BOX).convert("L").tobytes())  # one byte per row
-        score = _profile_sharpness(prof)
-        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and abs(a) < abs(best_angle)):
-            best_angle, best_score = a, score
-    return best_angle
+    scores: dict[float, float] = {}
+
+    def score(a: float) -> float:
+        if a not in scores:
+            rot = thumb.rotate(a, resample=Image.NEAREST, expand=False, fillcolor=0)
+            scores[a] = _profile_sharpness(list(rot.resize((1, rot.height), Image.BOX).convert("L").tobytes()))
+        return scores[a]
+
+    def best(angles: list[float]) -> float:
+        # the sharpest profile; of equal ones the smallest turn
+        return max(angles, key=lambda a: (round(score(a), 6), -abs(a)))
+
+    n = int(max_angle / coarse)
+    rough = best([k * coarse for k in range(-n, n + 1)])
+    k = int(round(coarse / step))
+    return best([round(rough + j * step, 4) for j in range(-k, k + 1) if abs(rough + j * step) <= max_angle])
 
 
 def _profile_sharpness(profile: list[int]) -> float:
@@ -293,7 +319,7 @@ def _ocr_page(image, number: int, dpi: float | None = None) -> Page:
     import pytesseract
 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    im, scale, _angle = prepare_for_ocr(image, dpi)
+    im, scale, angle = prepare_for_ocr(image, dpi)
     t0 = time.perf_counter()
     words = _tesseract_words(pytesseract, im, os.environ.get("O2C_OCR_PSM", "--psm 3"))
     mean_conf = sum(w.confidence for w in words) / len(words) if words else 0.0
@@ -308,6 +334,7 @@ def _ocr_page(image, number: int, dpi: float | None = None) -> Page:
     page = make_page(number, float(image.width), float(image.height), words, ocr=True)
     page.ocr_seconds = ocr_seconds
     page.ocr_image, page.ocr_scale = im, scale
+    page.ocr_angle = angle if abs(angle) >= DESKEW_FROM else 0.0
     return page
 
 
@@ -515,12 +542,19 @@ _REREAD_GAP = 30
 
 
 def reread_cells(page: Page, boxes: list[tuple[float, float, float, float]],
-                 whitelist: str = NUMERIC_WHITELIST, text_height: float | None = None) -> list[list[Word]]:
-    """Read a few cells of an OCR'd page again, for the words the page OCR lost or garbled (an
-    isolated "1" read as "i!"). The cells (page coordinates) are cut from the image tesseract read,
-    scaled so their text is ``REREAD_TEXT_PX`` tall, stacked into one strip and read in a single
-    tesseract run restricted to ``whitelist``: one process start for the page however many cells.
-    Returns the words found in each box, in page coordinates; the time is added to the page's."""
+                 whitelist: str | None = NUMERIC_WHITELIST,
+                 text_height: float | Sequence[float] | None = None, *, psm: int = 6,
+                 clean: Callable | None = None, text_px: float = REREAD_TEXT_PX, gap: int = _REREAD_GAP,
+                 min_size: int = 2) -> list[list[Word]]:
+    """Read a few parts of an OCR'd page again, for the words the page OCR lost or garbled (an
+    isolated "1" read as "i!", a small caption, a handwritten name). The boxes (page coordinates) are
+    cut from the image tesseract read, passed through ``clean`` when given (a greyscale crop in, one
+    out: painting over box rules), scaled so their text is ``text_px`` tall (``text_height`` is the
+    expected text height in page units, one for all boxes or one per box; by default a box's height
+    / 1.6), stacked into one strip ``gap`` pixels apart and read in a single tesseract run with page
+    segmentation mode ``psm``, restricted to ``whitelist`` when one is given: one reading for the
+    page however many boxes. Boxes under ``min_size`` pixels are not read. Returns the words found in
+    each box, in page coordinates; the time is added to the page's."""
     if page.ocr_image is None or not boxes:
         return [[] for _ in boxes]
     import pytesseract
@@ -528,34 +562,37 @@ def reread_cells(page: Page, boxes: list[tuple[float, float, float, float]],
 
     t0 = time.perf_counter()
     im, s = page.ocr_image, page.ocr_scale
+    heights = list(text_height) if isinstance(text_height, (list, tuple)) else [text_height] * len(boxes)
     crops, placed = [], []
-    for x0, y0, x1, y1 in boxes:
+    for (x0, y0, x1, y1), th in zip(boxes, heights):
         box = (max(0, int(x0 * s)), max(0, int(y0 * s)), min(im.width, int(x1 * s) + 1),
                min(im.height, int(y1 * s) + 1))
-        if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+        if box[2] - box[0] < min_size or box[3] - box[1] < min_size:
             crops.append(None)
             continue
         crop = im.crop(box)
-        k = REREAD_TEXT_PX / max(1.0, (text_height or (y1 - y0) / 1.6) * s)
+        if clean is not None:
+            crop = clean(crop.convert("L"))
+        k = text_px / max(1.0, (th or (y1 - y0) / 1.6) * s)
         k = max(1.0, min(k, 4.0))
         if k > 1.01:
             crop = crop.resize((int(crop.width * k), int(crop.height * k)), Image.LANCZOS)
         crops.append((crop, box, k))
-    width = max((c[0].width for c in crops if c), default=0) + 2 * _REREAD_GAP
-    height = sum(c[0].height + _REREAD_GAP for c in crops if c) + _REREAD_GAP
-    if width <= 2 * _REREAD_GAP:
+    width = max((c[0].width for c in crops if c), default=0) + 2 * gap
+    height = sum(c[0].height + gap for c in crops if c) + gap
+    if width <= 2 * gap:
         return [[] for _ in boxes]
     strip = Image.new("L", (width, height), 255)
-    y = _REREAD_GAP
+    y = gap
     for c in crops:
         if c is None:
             placed.append(None)
             continue
-        strip.paste(c[0], (_REREAD_GAP, y))
+        strip.paste(c[0], (gap, y))
         placed.append((y, y + c[0].height))
-        y += c[0].height + _REREAD_GAP
+        y += c[0].height + gap
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    config = f"--psm 6 -c tessedit_char_whitelist={whitelist}"
+    config = f"--psm {psm}" + (f" -c tessedit_char_whitelist={whitelist}" if whitelist else "")
     found = _tesseract_words(pytesseract, strip, config)
     out: list[list[Word]] = [[] for _ in boxes]
     for w in found:
@@ -563,8 +600,8 @@ def reread_cells(page: Page, boxes: list[tuple[float, float, float, float]],
             if band is None or not band[0] <= w.yc <= band[1]:
                 continue
             _crop, box, k = c
-            out[n].append(Word(w.text, (box[0] + (w.x0 - _REREAD_GAP) / k) / s,
-                               (box[1] + (w.y0 - band[0]) / k) / s, (box[0] + (w.x1 - _REREAD_GAP) / k) / s,
+            out[n].append(Word(w.text, (box[0] + (w.x0 - gap) / k) / s,
+                               (box[1] + (w.y0 - band[0]) / k) / s, (box[0] + (w.x1 - gap) / k) / s,
                                (box[1] + (w.y1 - band[0]) / k) / s, w.confidence))
             break
     spent = time.perf_counter() - t0

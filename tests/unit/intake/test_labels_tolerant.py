@@ -154,3 +154,15 @@ def test_spreadsheet_title_cell_alone_is_not_a_label(master):
 def test_patient_reference_keeps_its_mrn_qualifier(rows, ocr, want):
     doc = _page_doc([[(20, "IMPLANT USAGE RECORD")]] + rows, "image" if ocr else "text_pdf", ocr=ocr)
     assert parse_page_document(doc)["procedure"]["patient_ref"] == want
+
+
+def test_a_year_split_after_its_century_is_joined_and_a_cut_year_is_refused():
+    from o2c.intake.pages.labels import clean_value, value_ok
+
+    assert clean_value("procedure.date", "14-Apr-20 26") == "2026-04-14"
+    assert clean_value("procedure.date", "11/06/20 26") == "2026-11-06"
+    assert clean_value("procedure.date", "Mar 31, 2026") == "2026-03-31"
+    assert clean_value("procedure.date", "03-Sep-2026") == "2026-09-03"
+    # "11/06/26 3": the year goes on past what was read; no guess
+    assert clean_value("procedure.date", "11/06/26 3") is None and not value_ok("procedure.date", "11/06/26 3")
+    assert clean_value("order_date", "11/06/26 10:30") == "2026-11-06"  # a time after the date is no year

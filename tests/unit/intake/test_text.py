@@ -55,6 +55,44 @@ def test_skew_is_estimated_and_corrected():
     assert "SECOND LINE 1234" in doc.text
 
 
+@pytest.mark.parametrize("angle", [-9.5, -6.0, 0.5, 5.25, 8.0])
+def test_phone_photo_rotations_up_to_ten_degrees_are_found(angle):
+    from PIL import Image
+
+    png = F.text_image(["SKEWED LINE OF TEXT NUMBER ONE", "SECOND LINE 1234", "THIRD LINE 5678",
+                        "FOURTH LINE OF TEXT", "FIFTH LINE 99 ITEMS"], size=(1275, 1650), angle=angle)
+    assert abs(estimate_skew(Image.open(io.BytesIO(png)).convert("L")) + angle) <= 0.25
+
+
+def test_a_page_beyond_the_search_is_not_turned_further():
+    from PIL import Image
+
+    png = F.text_image(["SKEWED LINE OF TEXT NUMBER ONE", "SECOND LINE 1234", "THIRD LINE 5678"],
+                       size=(1275, 900), angle=7.0)
+    assert abs(estimate_skew(Image.open(io.BytesIO(png)).convert("L"), max_angle=4.0)) <= 4.0
+
+
+def test_an_eight_degree_photo_is_read_and_barcode_points_follow_the_turn():
+    from PIL import Image
+
+    png = F.text_image(["SECOND LINE 1234", "THIRD LINE 5678"], size=(1275, 700), angle=8.0)
+    doc = acquire(png, "turned.png")
+    page = doc.pages[0]
+    assert "SECOND LINE 1234" in doc.text and abs(page.ocr_angle + 8.0) <= 0.25
+    # a mark on the image as it came lands where the straightened image shows it
+    im = Image.new("L", (400, 300), 255)
+    im.putpixel((300, 60), 0)
+    turned = im.rotate(-8.0, resample=Image.NEAREST, fillcolor=255)
+    straight = turned.rotate(8.0, resample=Image.NEAREST, fillcolor=255)
+    target = next((x, y) for y in range(300) for x in range(400) if straight.getpixel((x, y)) < 128)
+    source = next((x, y) for y in range(300) for x in range(400) if turned.getpixel((x, y)) < 128)
+    from o2c.intake.text import Page
+    p = Page(1, 400, 300, [], ocr=True, ocr_angle=8.0)
+    x, y = p.image_point(*source)
+    assert abs(x - target[0]) <= 2 and abs(y - target[1]) <= 2
+    assert Page(1, 400, 300, []).image_point(5, 7) == (5, 7)
+
+
 def test_csv_and_xlsx_are_tables():
     csv_doc = acquire(b"Item,Description,Qty,Unit Price\n7402-3514,SCREW,10,42.24\n", "order.csv")
     assert csv_doc.source_kind == "spreadsheet"

@@ -229,6 +229,25 @@ def is_label_text(text: str, ocr: bool = False) -> bool:
 
 
 # ------------------------------------------------------------------ value validation per field
+DATE_FIELDS = ("order_date", "date", "procedure.date", "invoice_date", "due_date")
+#: a year OCR cut after its century: "14-Apr-20 26" (handwriting spaces its digits widely).
+_SPLIT_YEAR = re.compile(r"(?<=[/.\-\s])(19|20)\s+(\d{2})(?!\d)")
+#: a two-digit year with more digits after it is a cut four-digit year that cannot be completed.
+_CUT_YEAR = re.compile(r"[/.\-][A-Za-z]{0,9}\d{0,2}[/.\-]?\d{2}\s+\d{1,2}(?![\d:])")
+
+
+def date_value(text: str) -> str | None:
+    """The ISO date a date field's text states. A year split by a space after its century is joined
+    ("14-Apr-20 26" is 2026, not 2020); a short year followed by other digits is refused (null)."""
+    joined = _SPLIT_YEAR.sub(r"\1\2", text)
+    value = V.parse_date_text(joined)
+    if value is None:
+        return None
+    if joined == text and _CUT_YEAR.search(text) and not re.search(r"\d{4}", text):
+        return None
+    return value
+
+
 def value_ok(field: str, text: str) -> bool:
     """Cheap sanity checks so that a neighbouring label or a stray word is not taken as the value."""
     t = text.strip(" :#-")
@@ -237,8 +256,8 @@ def value_ok(field: str, text: str) -> bool:
     if field in ("po_number", "procedure.case_id", "invoice_number"):
         return bool(re.search(r"\d", t)) and len(t.split()) <= 3 and V.parse_date_text(t) is None \
             and len(t) <= 30
-    if field in ("order_date", "date", "procedure.date", "invoice_date", "due_date"):
-        return V.parse_date_text(t) is not None
+    if field in DATE_FIELDS:
+        return date_value(t) is not None
     if field == "procedure.patient_ref":
         return bool(re.search(r"\d{3,}", t)) and len(t) <= 30
     if field in ("total", "subtotal"):
@@ -253,8 +272,8 @@ def value_ok(field: str, text: str) -> bool:
 def clean_value(field: str, text: str) -> str | None:
     """Turn the accepted text into the field's raw value (dates ISO, money decimal strings)."""
     t = text.strip(" :;,|_")
-    if field in ("order_date", "date", "procedure.date", "invoice_date", "due_date"):
-        return V.parse_date_text(t)
+    if field in DATE_FIELDS:
+        return date_value(t)
     if field in ("total", "subtotal"):
         return V.parse_money(t)
     if field in ("po_number", "procedure.case_id", "invoice_number"):

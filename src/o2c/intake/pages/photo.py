@@ -18,16 +18,14 @@ they spell a label. Nothing else on the page changes, and the time spent is adde
 """
 from __future__ import annotations
 
-import os
 import re
-import time
 from dataclasses import dataclass
 
 from o2c.intake.pages import values as V
 from o2c.intake.pages.geometry import PageLayout, Segment
 from o2c.intake.pages.labels import find_labels, is_label_text
 from o2c.intake.pages.tables import header_columns
-from o2c.intake.text import Page, TextDocument, Word, group_lines
+from o2c.intake.text import Page, TextDocument, Word, group_lines, reread_cells
 
 #: a phrase whose least sure word is below this is read again.
 REREAD_BELOW = 0.5
@@ -173,56 +171,12 @@ def _label_place(seg: Segment, layout: PageLayout, words: list[Word]) -> Box | N
 
 # ------------------------------------------------------------------ one tesseract run
 def read_boxes(page: Page, boxes: list[Box]) -> list[list[Word]]:
-    """The words in each box, read in one tesseract run on a strip of the cleaned, scaled crops;
-    coordinates are the page's. The time is added to the page's."""
-    import pytesseract
-    from PIL import Image
-
-    from o2c.intake.text import _tesseract_words
-
-    t0 = time.perf_counter()
-    im, s = page.ocr_image, page.ocr_scale
-    crops = []
-    for b in boxes:
-        box = (max(0, int(b.x0 * s)), max(0, int(b.y0 * s)), min(im.width, int(b.x1 * s) + 1),
-               min(im.height, int(b.y1 * s) + 1))
-        if box[2] - box[0] < 4 or box[3] - box[1] < 4:
-            crops.append(None)
-            continue
-        crop = clear_rules(im.crop(box).convert("L"))
-        k = max(1.0, min(4.0, TEXT_PX / max(1.0, b.text_height * s)))
-        if k > 1.01:
-            crop = crop.resize((int(crop.width * k), int(crop.height * k)), Image.LANCZOS)
-        crops.append((crop, box, k))
-    live = [c for c in crops if c]
-    if not live:
-        return [[] for _ in boxes]
-    strip = Image.new("L", (max(c[0].width for c in live) + 2 * _SPACING,
-                            sum(c[0].height + _SPACING for c in live) + _SPACING), 255)
-    bands, y = [], _SPACING
-    for c in crops:
-        if c is None:
-            bands.append(None)
-            continue
-        strip.paste(c[0], (_SPACING, y))
-        bands.append((y, y + c[0].height))
-        y += c[0].height + _SPACING
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    found = _tesseract_words(pytesseract, strip, "--psm 4")
-    out: list[list[Word]] = [[] for _ in boxes]
-    for w in found:
-        for n, (c, band) in enumerate(zip(crops, bands)):
-            if band is None or not band[0] <= w.yc <= band[1]:
-                continue
-            _crop, box, k = c
-            out[n].append(Word(w.text, (box[0] + (w.x0 - _SPACING) / k) / s, (box[1] + (w.y0 - band[0]) / k) / s,
-                               (box[0] + (w.x1 - _SPACING) / k) / s, (box[1] + (w.y1 - band[0]) / k) / s,
-                               w.confidence))
-            break
-    spent = time.perf_counter() - t0
-    page.seconds += spent
-    page.ocr_seconds += spent
-    return out
+    """The words in each box, read in one tesseract run on a strip of the cleaned, scaled crops
+    (``text.reread_cells`` without a whitelist, every crop's box rules cleared); coordinates are the
+    page's. The time is added to the page's."""
+    return reread_cells(page, [(b.x0, b.y0, b.x1, b.y1) for b in boxes], whitelist=None,
+                        text_height=[b.text_height for b in boxes], psm=4, clean=clear_rules,
+                        text_px=TEXT_PX, gap=_SPACING, min_size=4)
 
 
 def clear_rules(crop):
