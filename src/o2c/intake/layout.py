@@ -31,6 +31,7 @@ BARCODE_AGREES = 0.95
 #: the document's reading confidence when a device entry on the page could not be read at all: a unit
 #: is missing from the order, however well the rest was read.
 UNREAD_ENTRY_CONF = 0.05
+UNREAD_ENTRY_WARNING = "a device entry could not be read"
 
 _TITLE = re.compile(r"purchase\s+order|invoice|implant|usage|record|case\s+sheet|bill\s+only|quotation|"
                     r"order\s+form|delivery|remittance|packing|^page\b|^form\b|facture|rechnung", re.I)
@@ -77,7 +78,7 @@ def parse_page_document(doc: TextDocument) -> dict:
     result = _assemble(doc, doc_type, fields, sources, lines, customer)
     if unread and doc_type in ("case_sheet", "usage_report"):
         for cluster in unread:
-            result["warnings"].append(f"page {cluster[0].page}: a device entry could not be read "
+            result["warnings"].append(f"page {cluster[0].page}: {UNREAD_ENTRY_WARNING} "
                                       f"({' / '.join(s.text for s in cluster)[:60]!r}): key it from the document")
         result["confidence"] = min(result["confidence"], UNREAD_ENTRY_CONF)
     # hook: invoices - general invoice-header rules fill what the label reader missed (pages.invoice_header)

@@ -95,6 +95,8 @@ def name_key(text: str | None) -> str:
 def person_words(text: str | None) -> list[str]:
     """A person's name without titles or degrees: "Dr. G. Lambert, MD" -> ["g", "lambert"]."""
     text = re.sub(r"(?i)\bdr\.?(?=[a-z])", "dr ", text or "")
+    # "De. Grace Holloway": a title whose "r" handwriting OCR misread, before two more names
+    text = re.sub(r"^\W*D[a-z]\.\s+(?=\S+\s+\S)", "Dr ", text)
     words = re.findall(r"[a-z][a-z'-]*", text.lower())
     return [w.replace("'", "") for w in words if w not in _TITLES]
 
@@ -672,11 +674,15 @@ def _person_score(words: list[str], full_name: str | None) -> float:
     similarity, at = max((fuzz.ratio(w, last) / 100, i) for i, w in enumerate(words))
     others = [w for i, w in enumerate(words) if i != at]
     if others and len(name) > 1:
-        given = others[0]
-        if len(given) == 1:
-            if given != first[0]:
-                return 0.0
-        elif fuzz.ratio(given, first) < 75 and not first.startswith(given):
+        # the given name or initial must agree; a stray word before it (a title read as "De.", a
+        # glyph of the box) is no given name
+        if not any(_given_agrees(w, first) for w in others):
             return 0.0
         similarity = min(1.0, similarity + 0.02)
     return similarity
+
+
+def _given_agrees(word: str, first: str) -> bool:
+    if len(word) == 1:
+        return word == first[0]
+    return fuzz.ratio(word, first) >= 75 or first.startswith(word)

@@ -110,6 +110,18 @@ def test_physician_first_name_must_agree(master):
     assert master.physician_by_name("dr reinholt") is None  # two Reinholts, no site: ambiguous
 
 
+def test_a_misread_title_or_a_stray_glyph_before_the_name_is_no_given_name(master):
+    from o2c.intake.master_index import person_words
+
+    assert person_words("De. Grace Holloway") == ["grace", "holloway"]
+    assert person_words("Dee Ann Smith") == ["dee", "ann", "smith"]  # a name, not a title
+    assert master.physician_by_name("De. Grace Reinholt", site_id="S-9-03").id == "P-4"
+    assert master.physician_by_name("x Grace Reinholt", site_id="S-1-03").id == "P-4"
+    # a given name that agrees with neither Reinholt still vetoes, wherever it stands
+    assert master.physician_by_name("De. Mary Reinholt") is None
+    assert master.physician_by_name("Mary x Reinholt") is None
+
+
 def test_rep_lookups(master):
     assert master.rep_by_phone("+1 612 555 0109").id == "R-1"
     assert master.rep_by_email("ERIK@keystone.com").id == "R-1"

@@ -270,3 +270,27 @@ def test_printed_lot_with_a_confused_glyph_is_the_one_unit_on_hand():
     # a unit at another facility's closet is never taken
     master = _closet(("CON-9", "7106-2002", "L99343", "SN415686", "1"))
     assert resolve(_sheet_with_printed_lot("199343"), master)["lines"][0]["lot"] == "199343"
+
+
+def _faint_sheet(lot: str, serial: str | None, warnings=()) -> dict:
+    return raw(document_type="case_sheet", facility_raw="Pinecrest University Hospital", confidence=0.02,
+               warnings=list(warnings),
+               header_sources={"procedure.date": {"page": 1, "bbox": [0, 0, 1, 1], "confidence": 0.93}},
+               procedure={"date": "2026-10-30", "physician_raw": None},
+               lines=[line(item_raw=f"REF 7106-2002 LOT {lot}", catalog_raw="7106-2002", lot=lot, serial=serial,
+                           confidence=0.02)])
+
+
+def test_a_faint_sticker_that_is_exactly_a_unit_on_hand_is_read_right():
+    master = _closet(("CON-6", "7106-2002", "L99343", "SN415686", "1"))
+    doc = resolve(_faint_sheet("L99343", "SN415686"), master)
+    assert doc["lines"][0]["confidence"] == 0.9 and doc["confidence"] == 0.9
+    assert doc["field_confidence"]["lines"] == 0.9
+    # a serial not read, another serial, or a unit elsewhere confirms nothing
+    for lot, serial, m in (("L99343", None, master), ("L99343", "SN415687", master),
+                           ("L99343", "SN415686", _closet(("CON-9", "7106-2002", "L99343", "SN415686", "1")))):
+        doc = resolve(_faint_sheet(lot, serial), m)
+        assert doc["lines"][0]["confidence"] == 0.02 and doc["confidence"] == 0.02
+    # a device entry on the sheet that could not be read at all keeps the sheet down
+    doc = resolve(_faint_sheet("L99343", "SN415686", ["page 1: a device entry could not be read ('x')"]), master)
+    assert doc["lines"][0]["confidence"] == 0.9 and doc["confidence"] == 0.02
