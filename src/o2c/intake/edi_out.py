@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from o2c.formats.x12 import (Envelope, X12Error, accept_order, acknowledge_group, purchase_orders, read_x12,
-                             write_855, write_997)
+from o2c.formats.x12 import Envelope, X12Error, accept_order, parse_850, read_x12, write_855, write_997
+from o2c.formats.x12.ack997 import check_group
+from o2c.formats.x12.ta1 import NO_GROUP, interchange_verdict, write_ta1
 from o2c.formats.x12.ack855 import ACK_REJECTED, LINE_REJECTED, PoAcknowledgement855
 from o2c.kernel.config import settings
 from o2c.storage import schema as t
@@ -20,10 +21,12 @@ from o2c.storage.counters import next_interchange_control
 from o2c.storage.uow import UnitOfWork
 
 EVENT = "edi.outbound"
+_EBCDIC_ISA = b"\xc9\xe2\xc1"          # "ISA" in cp500
 
 
 def is_x12(data: bytes) -> bool:
-    return data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"ISA")
+    body = data.lstrip(b"\xef\xbb\xbf \r\n\t")
+    return body.startswith(b"ISA") or body.startswith(_EBCDIC_ISA)
 
 
 def _already_sent(uow: UnitOfWork, document_id: str, set_id: str) -> bool:
@@ -48,8 +51,15 @@ def _send(uow: UnitOfWork, document_id: str, set_id: str, partner: str, text: st
 
 
 def acknowledge(uow: UnitOfWork, document_id: str, status: str, order_id: str | None) -> list[str]:
-    """Emit the 997 (once per document) and the 855 (once, when the order is created or the document
-    refused). A document still waiting in the exception queue gets its 855 when a person decides."""
+    """Emit the interchange and group answers (once per document) and the 855 (once, when the order is
+    created or the document refused). A document still waiting in the exception queue gets its 855
+    when a person decides.
+
+    Every functional group gets a 997 whose AK5/AK9 codes say what is wrong with its envelopes (or
+    that a set's content could not be read: code 5). An interchange whose own envelope is at fault,
+    or that holds no group at all, gets a TA1 with the note code instead of failing; so does one
+    whose ISA14 asks for it. Bytes with no readable ISA cannot be answered: the refusal stays on
+    the document."""
     doc = uow.conn.execute(select(t.documents.c.content, t.documents.c.filename)
                            .where(t.documents.c.document_id == document_id)).first()
     if doc is None or not is_x12(doc.content):
@@ -57,18 +67,15 @@ def acknowledge(uow: UnitOfWork, document_id: str, status: str, order_id: str | 
     try:
         x12 = read_x12(doc.content, doc.filename, strict=False)
     except X12Error:
-        return []      # not even the envelope could be read: there is no one to answer
-    envelope_ok = _envelope_valid(doc.content, doc.filename)
+        return []      # not even the ISA could be read: there is no one to answer
+    first_time = not (_already_sent(uow, document_id, "997") or _already_sent(uow, document_id, "TA1"))
     sent = []
     for interchange in x12.interchanges:
         partner = (interchange.sender_qualifier, interchange.sender_id)
-        if not _already_sent(uow, document_id, "997"):
-            acks = [acknowledge_group(group, None if envelope_ok else _reject_all(group))
-                    for group in interchange.groups]
-            _send(uow, document_id, "997", partner[1], write_997(_envelope(uow, *partner), acks), None)
-            sent.append("997")
+        if first_time:
+            sent += _acknowledge_interchange(uow, document_id, interchange, partner, x12.source)
         if status in ("created", "rejected") and not _already_sent(uow, document_id, "855"):
-            pos = [po for po in purchase_orders(x12) if po.interchange_control == interchange.control_number]
+            pos = [po for po in _orders(interchange, x12.source) if po.interchange_control == interchange.control_number]
             acks = [_answer(po, uow, order_id, accepted=status == "created") for po in pos]
             if acks:
                 _send(uow, document_id, "855", partner[1], write_855(_envelope(uow, *partner), acks),
@@ -77,17 +84,49 @@ def acknowledge(uow: UnitOfWork, document_id: str, status: str, order_id: str | 
     return sent
 
 
-def _envelope_valid(content: bytes, filename: str) -> bool:
-    try:
-        read_x12(content, filename, strict=True)
-        return True
-    except X12Error:
-        return False
+def _acknowledge_interchange(uow: UnitOfWork, document_id: str, interchange, partner: tuple[str, str],
+                             source: str) -> list[str]:
+    sent = []
+    verdict, note = interchange_verdict(interchange)
+    if verdict != "A" or interchange.ack_requested:
+        _send(uow, document_id, "TA1", partner[1],
+              write_ta1(_envelope(uow, *partner), interchange, verdict, note), None)
+        sent.append("TA1")
+    if interchange.groups:
+        interchange_fault = verdict != "A" and note != NO_GROUP
+        acks = [check_group(group, _rejections(interchange, group, source, reject_all=interchange_fault))
+                for group in interchange.groups]
+        _send(uow, document_id, "997", partner[1], write_997(_envelope(uow, *partner), acks), None)
+        sent.append("997")
+    return sent
 
 
-def _reject_all(group) -> dict[str, tuple[str, ...]]:
-    """AK5 code 5: one or more segments in error (the refusal reason went to the exception queue)."""
-    return {tx.control_number: ("5",) for tx in group.transactions}
+def _rejections(interchange, group, source: str, *, reject_all: bool) -> dict[str, tuple[str, ...]]:
+    """AK5 code 5 (one or more segments in error) for each 850 whose content cannot be read, or for
+    every set when the interchange itself was refused."""
+    rejected = {}
+    for transaction in group.transactions:
+        if reject_all:
+            rejected[transaction.control_number] = ("5",)
+        elif transaction.set_id == "850":
+            try:
+                parse_850(interchange, group, transaction, source)
+            except X12Error:
+                rejected[transaction.control_number] = ("5",)
+    return rejected
+
+
+def _orders(interchange, source: str) -> list:
+    """The interchange's 850s that can be read (a set that cannot is rejected in the 997, not here)."""
+    orders = []
+    for group in interchange.groups:
+        for transaction in group.transactions:
+            if transaction.set_id == "850":
+                try:
+                    orders.append(parse_850(interchange, group, transaction, source))
+                except X12Error:
+                    continue
+    return orders
 
 
 def _answer(po, uow: UnitOfWork, order_id: str | None, *, accepted: bool) -> PoAcknowledgement855:

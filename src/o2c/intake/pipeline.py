@@ -40,7 +40,7 @@ def sniff(data: bytes, filename: str = "") -> str:
     """What kind of document the bytes are, by content first and by file name second."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     name = filename.lower()
-    if head.startswith(b"ISA") and len(head) > 106:
+    if head.startswith((b"ISA", b"\xc9\xe2\xc1")) and len(head) > 106:   # "ISA" in ASCII or EBCDIC (cp500)
         return "x12"
     if head.startswith(b"%PDF"):
         return "pdf"

@@ -281,3 +281,11 @@ def test_control_characters_as_separators_and_a_total_without_ctt():
     doc = po850_to_extraction(po)
     assert doc["po_number"] == "PO-9" and doc["lines"][0]["item_raw"] == "A-1"
     assert doc["total"] == "10"
+
+
+def test_an_ebcdic_850_is_read_through_the_pipeline():
+    from o2c.intake.master_index import MasterIndex
+    from o2c.intake.pipeline import extract
+
+    got = extract(HOSPITAL_850.replace("~\n", "~").encode("cp500"), "po.x12", master=MasterIndex.from_rows())
+    assert got["channel"] == "edi" and got["po_number"] == "4500012345" and len(got["lines"]) == 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from o2c.formats.x12.errors import X12Error
-from o2c.formats.x12.reader import FunctionalGroup, Transaction
+from o2c.formats.x12.reader import FunctionalGroup, Transaction, group_syntax_errors, set_syntax_errors
 from o2c.formats.x12.writer import Envelope, OutgoingSet, write_interchange
 
 #: AK501 / AK901 codes: A accepted, E accepted with errors noted, R rejected, P partially accepted (AK9 only).
@@ -33,6 +33,7 @@ class FunctionalAck997:
     group_control: str                    # AK102: its GS06
     sets: tuple[SetAcknowledgement, ...]
     received_count: int | None = None     # AK903; defaults to the number of sets acknowledged
+    error_codes: tuple[str, ...] = ()     # AK905..AK909: group syntax errors (3 no GE, 4 control, 5 count)
 
     @property
     def accepted_count(self) -> int:
@@ -40,7 +41,10 @@ class FunctionalAck997:
 
     @property
     def group_status(self) -> str:
-        """AK901 follows from the sets: all accepted -> A, none -> R, some -> P."""
+        """AK901 follows from the sets: all accepted -> A, none -> R, some -> P; a group whose own
+        envelope is in error is rejected whole."""
+        if self.error_codes:
+            return REJECTED
         if not self.sets:
             return ACCEPTED
         accepted = self.accepted_count
@@ -59,6 +63,20 @@ def acknowledge_group(group: FunctionalGroup, rejected: dict[str, tuple[str, ...
     return FunctionalAck997(group.functional_id, group.control_number, sets, len(group.transactions))
 
 
+def check_group(group: FunctionalGroup, rejected: dict[str, tuple[str, ...]] | None = None) -> FunctionalAck997:
+    """A 997 for a group from its own envelopes: a set with a missing or wrong SE is rejected with
+    its AK5 codes, a group with a missing or wrong GE gets AK9 codes and is rejected whole, and sets
+    in ``rejected`` (a content error found later, code 5) are rejected too."""
+    verdicts = dict(rejected or {})
+    for transaction in group.transactions:
+        codes = set_syntax_errors(transaction) + verdicts.get(transaction.control_number, ())
+        if codes:
+            verdicts[transaction.control_number] = tuple(dict.fromkeys(codes))[:5]
+    ack = acknowledge_group(group, verdicts)
+    return FunctionalAck997(ack.functional_id, ack.group_control, ack.sets, ack.received_count,
+                            group_syntax_errors(group))
+
+
 def ack997_body(ack: FunctionalAck997) -> tuple[tuple, ...]:
     segments: list[tuple] = [("AK1", ack.functional_id, ack.group_control)]
     for item in ack.sets:
@@ -67,7 +85,7 @@ def ack997_body(ack: FunctionalAck997) -> tuple[tuple, ...]:
         segments.append(("AK2", item.set_id, item.control_number))
         segments.append(("AK5", item.status, *item.error_codes))
     received = ack.received_count if ack.received_count is not None else len(ack.sets)
-    segments.append(("AK9", ack.group_status, len(ack.sets), received, ack.accepted_count))
+    segments.append(("AK9", ack.group_status, len(ack.sets), received, ack.accepted_count, *ack.error_codes[:5]))
     return tuple(segments)
 
 

@@ -83,6 +83,7 @@ class Transaction:
     segments: tuple[Segment, ...]
     header: Segment
     implementation: str | None = None  # ST03 (5010 guides)
+    trailer: Segment | None = None     # SE; None when missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ class FunctionalGroup:
     version: str                       # GS08: 004010, 004010VICS ...
     transactions: tuple[Transaction, ...]
     header: Segment
+    trailer: Segment | None = None     # GE; None when missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class Interchange:
     usage: str                         # ISA15: P production, T test
     groups: tuple[FunctionalGroup, ...]
     header: Segment
+    trailer: Segment | None = None     # IEA; None when the file is truncated
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +381,7 @@ def _build_interchange(separators: Separators, fields: list[str], segments: list
         date=parse_x12_date(fields[9]), time=fields[10].strip() or None,
         control_number=control, version=fields[12].strip(),
         ack_requested=fields[14].strip() == "1", usage=fields[15].strip(),
-        groups=tuple(groups), header=isa,
+        groups=tuple(groups), header=isa, trailer=trailer,
     )
 
 
@@ -387,6 +390,9 @@ def _build_groups(segments: list[Segment], source: str, problems: list[Problem])
     index = 0
     while index < len(segments):
         head = segments[index]
+        if head.tag == "TA1":      # an interchange acknowledgement sits between ISA and the groups
+            index += 1
+            continue
         if head.tag != "GS":
             problems.append(Problem("x12_structure", f"{head}: expected GS, found {head.tag}", source))
             index += 1
@@ -395,8 +401,10 @@ def _build_groups(segments: list[Segment], source: str, problems: list[Problem])
         while end < len(segments) and segments[end].tag not in ("GE", "GS"):
             end += 1
         transactions = _build_transactions(segments[index + 1:end], source, problems)
+        trailer = None
         if end < len(segments) and segments[end].tag == "GE":
-            _check_group_trailer(head, segments[end], len(transactions), source, problems)
+            trailer = segments[end]
+            _check_group_trailer(head, trailer, len(transactions), source, problems)
             end += 1
         else:
             problems.append(Problem("x12_truncated", f"{head}: group {head.get(6)!r} has no GE trailer", source))
@@ -404,9 +412,50 @@ def _build_groups(segments: list[Segment], source: str, problems: list[Problem])
             functional_id=head.get(1) or "", sender=head.get(2) or "", receiver=head.get(3) or "",
             date=parse_x12_date(head.get(4)), time=head.get(5), control_number=head.get(6) or "",
             agency=head.get(7), version=head.get(8) or "", transactions=tuple(transactions), header=head,
+            trailer=trailer,
         ))
         index = end
     return groups
+
+
+def set_syntax_errors(transaction: Transaction) -> tuple[str, ...]:
+    """AK5 codes (element 718) for what is wrong with a set's envelope: 2 trailer missing, 3 control
+    numbers differ, 4 segment count differs."""
+    trailer = transaction.trailer
+    if trailer is None:
+        return ("2",)
+    codes = []
+    if not _same_control(trailer.get(2), transaction.control_number):
+        codes.append("3")
+    if not _count_matches(trailer.get(1), len(transaction.segments) + 2):
+        codes.append("4")
+    return tuple(codes)
+
+
+def group_syntax_errors(group: FunctionalGroup) -> tuple[str, ...]:
+    """AK9 codes (element 716): 3 trailer missing, 4 control numbers differ, 5 set count differs."""
+    trailer = group.trailer
+    if trailer is None:
+        return ("3",)
+    codes = []
+    if not _same_control(trailer.get(2), group.control_number):
+        codes.append("4")
+    if not _count_matches(trailer.get(1), len(group.transactions)):
+        codes.append("5")
+    return tuple(codes)
+
+
+def interchange_syntax_errors(interchange: Interchange) -> tuple[str, ...]:
+    """TA105 note codes: 023 premature end of file, 001 control numbers differ, 021 group count differs."""
+    trailer = interchange.trailer
+    if trailer is None:
+        return ("023",)
+    codes = []
+    if not _same_control(trailer.get(2), interchange.control_number):
+        codes.append("001")
+    if not _count_matches(trailer.get(1), len(interchange.groups)):
+        codes.append("021")
+    return tuple(codes)
 
 
 def _check_group_trailer(head: Segment, trailer: Segment, count: int, source: str, problems: list[Problem]) -> None:
@@ -431,13 +480,15 @@ def _build_transactions(segments: list[Segment], source: str, problems: list[Pro
         while end < len(segments) and segments[end].tag not in ("SE", "ST"):
             end += 1
         body = tuple(segments[index + 1:end])
+        trailer = None
         if end < len(segments) and segments[end].tag == "SE":
-            _check_set_trailer(head, segments[end], len(body) + 2, source, problems)
+            trailer = segments[end]
+            _check_set_trailer(head, trailer, len(body) + 2, source, problems)
             end += 1
         else:
             problems.append(Problem("x12_truncated",
                                     f"{head}: transaction set {head.get(2)!r} has no SE trailer", source))
-        transactions.append(Transaction(head.get(1) or "", head.get(2) or "", body, head, head.get(3)))
+        transactions.append(Transaction(head.get(1) or "", head.get(2) or "", body, head, head.get(3), trailer))
         index = end
     return transactions
 
