@@ -161,3 +161,25 @@ def test_photographed_case_sheet_gets_its_lost_captions_back():
     result = parse_page_document(doc)
     assert result["procedure"]["case_id"] == "CS-260027"
     assert result["rep_raw"] and result["rep_raw"].split()[0].lower().endswith("honda")
+
+
+def test_a_caption_does_not_claim_the_next_columns_value_and_a_printed_name_gets_its_caption_place():
+    doc = _doc([
+        (230.0, [(210, "Northwind Surgery Pavilion", 40, 0.95)]),
+        (360.0, [(220, "Patient MRN", 15, 0.95)]),
+        (380.0, [(470, "MRN 0011223", 20, 0.95)]),
+        (560.0, [(220, "OR Room", 15, 0.95)]),
+        # the right-hand box's caption lost to "eet"; the left box's handwritten value is first on the band
+        (566.0, [(990, "eet", 15, 0.2)]),
+        (590.0, [(470, "Suite B", 20, 0.9), (1220, "Shonda Miles", 20, 0.95)]),
+    ])
+    lay, = layout_pages(doc)
+    boxes = photo.header_boxes(lay)
+    texts = _texts(boxes)
+    assert "eet" in texts  # "OR Room" names "Suite B", not the next box's caption
+    assert not [b for b in boxes if b.words is None]  # the heading is no name in a box; "eet" fills Shonda's
+    # a printed name whose caption was lost entirely: the place of its caption is read
+    doc = _doc([(230.0, [(210, "Northwind Surgery Pavilion", 40, 0.95)]), (360.0, [(220, "Patient MRN", 15, 0.95)]),
+                (380.0, [(470, "MRN 0011223", 20, 0.95)]), (590.0, [(1220, "Shonda Miles", 20, 0.95)])])
+    place = [b for b in photo.header_boxes(layout_pages(doc)[0]) if b.words is None]
+    assert len(place) == 1 and place[0].x1 >= 1220 + 9 * 6 and place[0].x0 < 1220 and place[0].y0 < 590

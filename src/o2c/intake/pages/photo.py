@@ -104,7 +104,13 @@ def header_boxes(layout: PageLayout) -> list[Box]:
     captions = [h for s in segs for h in hits[id(s)] if h.inline is None]
 
     def claimed_by(seg: Segment) -> list[str]:
-        return [h.field for h in captions if _claims(h.label_segment, seg, layout)]
+        # a caption names the first value after it on a band: a phrase further right on that band
+        # (the next column's box) is not its value
+        return [h.field for h in captions if _claims(h.label_segment, seg, layout)
+                and not any(o is not seg and o is not h.label_segment and o.x1 <= seg.x0
+                            and o.x0 >= h.label_segment.x0 - layout.line_height
+                            and min(o.y1, seg.y1) - max(o.y0, seg.y0) > 0
+                            and _claims(h.label_segment, o, layout) for o in segs)]
 
     unsure = [s for s in segs if s.confidence < REREAD_BELOW and _wordlike(s.text) and not hits[id(s)]
               and s.x1 - s.x0 < 0.5 * layout.width and all(f in NAME_FIELDS for f in claimed_by(s))]
@@ -114,7 +120,8 @@ def header_boxes(layout: PageLayout) -> list[Box]:
     for seg in segs:
         if len(boxes) >= MAX_BOXES:
             break
-        if any(seg is u for u in unsure) or hits[id(seg)] or not _value_like(seg.text) or claimed_by(seg):
+        if any(seg is u for u in unsure) or hits[id(seg)] or claimed_by(seg) \
+                or not (_value_like(seg.text) or _name_like(seg, layout)):
             continue
         box = _label_place(seg, layout, words)
         if box is not None:
@@ -135,6 +142,15 @@ def _wordlike(text: str) -> bool:
 def _value_like(text: str) -> bool:
     """An identifier or date a form writes in a labelled box: digits, at least four characters."""
     return bool(re.search(r"\d", text)) and _alnum(text) >= 4 and len(text.split()) <= 3
+
+
+def _name_like(seg: Segment, layout: PageLayout) -> bool:
+    """A person's name a form prints in a labelled box, read clearly: two or three capitalised
+    words of letters ("Shonda Miles") in text of the page's size (not a heading); its caption (Rep,
+    Surgeon) is small and easily lost."""
+    words = seg.text.split()
+    return 2 <= len(words) <= 3 and seg.confidence >= ACCEPT and seg.height <= 1.5 * layout.line_height \
+        and all(re.fullmatch(r"[A-Z][a-z'.-]+", w) for w in words)
 
 
 def _claims(label: Segment, seg: Segment, layout: PageLayout) -> bool:
