@@ -74,7 +74,7 @@ def _extract(sub):
 
 
 def run_extract(args):
-    from o2c.intake.service import extract_document
+    from o2c.intake.service import extract_documents
     from o2c.storage.uow import unit_of_work
     received_at = _received_at(args)
     _ready()
@@ -86,11 +86,12 @@ def run_extract(args):
             print(json.dumps({"source": name, "document_type": "unknown", "lines": [], "warnings": [problem]})
                   if args.json else f"o2c: {problem}", file=sys.stdout if args.json else sys.stderr)
             continue
-        with unit_of_work(args.actor, read_only=True) as uow:
-            extraction = extract_document(uow, data, name, channel=args.channel or (sidecar or {}).get("channel"),
-                                          sender=args.sender, received_at=received_at, sidecar=sidecar)
-        print(json.dumps(extraction, default=str, ensure_ascii=False) if args.json
-              else json.dumps(extraction, default=str, indent=2, ensure_ascii=False))
+        with unit_of_work(args.actor, read_only=True) as uow:      # one per 850 of an X12 file of several
+            extractions = extract_documents(uow, data, name, channel=args.channel or (sidecar or {}).get("channel"),
+                                            sender=args.sender, received_at=received_at, sidecar=sidecar)
+        for extraction in extractions:
+            print(json.dumps(extraction, default=str, ensure_ascii=False) if args.json
+                  else json.dumps(extraction, default=str, indent=2, ensure_ascii=False))
     return EXIT_REFUSED if refused else 0
 
 
@@ -103,17 +104,24 @@ def _ingest(sub):
 
 
 def ingest_file(name: str, *, channel, sender, received_at, actor: str = "cli", url: str | None = None) -> dict:
-    """One file through intake in its own unit of work; an unreadable file is a rejected result."""
-    from o2c.intake.service import ingest_document
+    """One file through intake in its own unit of work; an unreadable file is a rejected result. An X12
+    file of several 850s is taken in whole; this is its first 850's result (``ingest_parts``: all)."""
+    return ingest_parts(name, channel=channel, sender=sender, received_at=received_at, actor=actor, url=url)[0]
+
+
+def ingest_parts(name: str, *, channel, sender, received_at, actor: str = "cli", url: str | None = None) -> list[dict]:
+    """One file through intake in its own unit of work: one result, or one per 850 of an X12 file
+    holding several (each with ``transaction_no`` and its control numbers, all with the same source)."""
+    from o2c.intake.service import ingest_documents
     from o2c.storage.uow import unit_of_work
     data, sidecar, problem = read_input(name)
     if problem:
-        return {"source": name, "document_id": None, "status": "rejected", "order_id": None,
-                "exceptions": [{"code": "unreadable", "message": problem}], "extraction": None}
+        return [{"source": name, "document_id": None, "status": "rejected", "order_id": None,
+                 "exceptions": [{"code": "unreadable", "message": problem}], "extraction": None}]
     with unit_of_work(actor, url=url) as uow:
-        result = ingest_document(uow, data, name, channel=channel or (sidecar or {}).get("channel"), sender=sender,
-                                 received_at=received_at, sidecar=sidecar)
-    return result.as_dict()
+        results = ingest_documents(uow, data, name, channel=channel or (sidecar or {}).get("channel"), sender=sender,
+                                   received_at=received_at, sidecar=sidecar)
+    return [result.as_dict() for result in results]
 
 
 def ingest_all(name: str, *, channel, sender, received_at, actor: str = "cli") -> list[dict]:
@@ -124,7 +132,7 @@ def ingest_all(name: str, *, channel, sender, received_at, actor: str = "cli") -
     from o2c.storage.uow import unit_of_work
     data, sidecar, problem = read_input(name)
     if problem or not data.startswith(b"From "):
-        return [ingest_file(name, channel=channel, sender=sender, received_at=received_at, actor=actor)]
+        return ingest_parts(name, channel=channel, sender=sender, received_at=received_at, actor=actor)
     results = []
     for number, message in enumerate(split_mbox(data), start=1):
         with unit_of_work(actor) as uow:
@@ -137,6 +145,9 @@ def ingest_all(name: str, *, channel, sender, received_at, actor: str = "cli") -
 def describe(result: dict) -> str:
     """The human line(s) for one intake result."""
     head = f"{result['source']}: {result['status']}"
+    if result.get("transaction_no"):
+        head = (f"{result['source']} 850 #{result['transaction_no']} (ST {result.get('transaction_control')}): "
+                f"{result['status']}")
     if result.get("order_id"):
         head += f" order {result['order_id']}"
     if result.get("document_id"):

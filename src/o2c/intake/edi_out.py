@@ -68,6 +68,9 @@ def acknowledge(uow: UnitOfWork, document_id: str, status: str, order_id: str | 
         x12 = read_x12(doc.content, doc.filename, strict=False)
     except X12Error:
         return []      # not even the ISA could be read: there is no one to answer
+    part = _part(doc.filename, x12)
+    if part is not None:
+        return _acknowledge_part(uow, document_id, x12, part, status, order_id)
     first_time = not (_already_sent(uow, document_id, "997") or _already_sent(uow, document_id, "TA1"))
     sent = []
     for interchange in x12.interchanges:
@@ -81,6 +84,40 @@ def acknowledge(uow: UnitOfWork, document_id: str, status: str, order_id: str | 
                 _send(uow, document_id, "855", partner[1], write_855(_envelope(uow, *partner), acks),
                       acks[0].po_number)
                 sent.append("855")
+    return sent
+
+
+def _part(filename: str, x12) -> int | None:
+    """Which 850 of the file the document is, when the file holds several and the document is one
+    of them (``FILE#850-N``, see ``o2c.intake.pipeline.split_part``)."""
+    from o2c.intake.pipeline import PART_MARK, split_part
+    if PART_MARK not in filename:
+        return None
+    _, part = split_part(filename)
+    count = sum(1 for _ in x12.transactions("850"))
+    return part if part is not None and count > 1 and part <= count else None
+
+
+def _acknowledge_part(uow: UnitOfWork, document_id: str, x12, part: int, status: str,
+                      order_id: str | None) -> list[str]:
+    """One 850 of several: the file's first 850 carries the interchange answers (TA1 and one 997 per
+    group, with every set's AK2/AK5, so each is sent once however many documents the file became);
+    each 850 gets its own 855 for its own order."""
+    sent = []
+    if part == 1 and not (_already_sent(uow, document_id, "997") or _already_sent(uow, document_id, "TA1")):
+        for interchange in x12.interchanges:
+            sent += _acknowledge_interchange(uow, document_id, interchange,
+                                             (interchange.sender_qualifier, interchange.sender_id), x12.source)
+    if status in ("created", "rejected") and not _already_sent(uow, document_id, "855"):
+        interchange, group, transaction = list(x12.transactions("850"))[part - 1]
+        try:
+            po = parse_850(interchange, group, transaction, x12.source)
+        except X12Error:
+            return sent      # its content cannot be read: the 997 rejected it, there is no PO to answer
+        partner = (interchange.sender_qualifier, interchange.sender_id)
+        ack = _answer(po, uow, order_id, accepted=status == "created")
+        _send(uow, document_id, "855", partner[1], write_855(_envelope(uow, *partner), [ack]), ack.po_number)
+        sent.append("855")
     return sent
 
 

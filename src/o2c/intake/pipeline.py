@@ -75,23 +75,89 @@ class Unsupported(Exception):
     """A reader for this kind of document is not installed (yet)."""
 
 
-def _read_x12(data: bytes, filename: str) -> dict:
+def _read_x12(data: bytes, filename: str, part: int | None = None) -> dict:
+    """The extraction of an interchange's 850; ``part`` (1-based, in file order) picks one of several."""
     try:
         from o2c.formats.x12.extraction import po850_to_extraction
         from o2c.formats.x12.po850 import read_850
     except ImportError as exc:
         raise Unsupported(f"X12 reading is unsupported yet ({exc})") from None
-    orders = read_850(data, filename)
-    if not orders:
-        raise ValueError("no 850 purchase order in the interchange")
-    raw = po850_to_extraction(orders[0], filename)
-    if len(orders) > 1:
-        raw.setdefault("warnings", []).append(f"interchange holds {len(orders)} orders; only the first is here")
+    if part is not None:
+        raw = po850_to_extraction(read_850_part(data, filename, part), filename)
+        raw["edi"]["transaction_no"] = part
+    else:
+        orders = read_850(data, filename)
+        if not orders:
+            raise ValueError("no 850 purchase order in the interchange")
+        raw = po850_to_extraction(orders[0], filename)
+        if len(orders) > 1:
+            raw.setdefault("warnings", []).append(f"interchange holds {len(orders)} orders; only the first is here")
     for line in raw.get("lines") or []:
         if line.get("item_raw") and line.get("description") and line["item_raw"] != line["description"]:
             line["catalog_raw"] = line["item_raw"]
             line["item_raw"] = f"{line['item_raw']} {line['description']}"
     return raw
+
+
+# ------------------------------------------------------------------ interchanges of several 850s
+#: A stored document that is one 850 of several in an interchange is named ``FILE#850-N`` (N: its
+#: place among the file's 850s, 1-based): the bytes stay the whole interchange, the name says which part.
+PART_MARK = "#850-"
+
+
+def x12_parts(data: bytes, filename: str = "") -> list[dict]:
+    """Where each 850 of an X12 file sits when the file holds more than one (a "mailbag": several
+    ST/SE sets, groups or interchanges), in file order; [] for one 850, none, or bytes that are not X12.
+    Each entry: transaction_no (1-based), interchange_control, group_control, transaction_control."""
+    if sniff(data, filename) != "x12":
+        return []
+    try:
+        from o2c.formats.x12 import read_x12
+        parsed = read_x12(data, filename or "<input>", strict=False)
+    except Exception:  # noqa: BLE001 - unreadable envelopes: the whole file is one document, refused as such
+        return []
+    sets = list(parsed.transactions("850"))
+    if len(sets) < 2:
+        return []
+    return [{"transaction_no": n, "interchange_control": interchange.control_number,
+             "group_control": group.control_number, "transaction_control": transaction.control_number}
+            for n, (interchange, group, transaction) in enumerate(sets, start=1)]
+
+
+def part_name(filename: str, part: int) -> str:
+    return f"{filename}{PART_MARK}{part}"
+
+
+def split_part(filename: str, data: bytes | None = None) -> tuple[str, int | None]:
+    """(the file's own name, which 850 of it) for a stored part's name; (filename, None) otherwise.
+    With ``data`` the mark counts only when the bytes do hold several 850s (a file that is merely
+    named like a part is not one)."""
+    base, mark, tail = filename.rpartition(PART_MARK)
+    if not mark or not tail.isdigit() or int(tail) < 1:
+        return filename, None
+    if data is not None and int(tail) > len(x12_parts(data, base)):
+        return filename, None
+    return base, int(tail)
+
+
+def read_850_part(data: bytes, filename: str, part: int):
+    """The ``part``-th 850 of the file (1-based). Raises ``X12Error`` when that set, its group or its
+    interchange has an envelope fault (the 997 rejects it too) or its content cannot be read; the
+    file's other 850s are not affected."""
+    from o2c.formats.x12 import X12Error, parse_850, read_x12
+    from o2c.formats.x12.reader import group_syntax_errors, interchange_syntax_errors, set_syntax_errors
+    sets = list(read_x12(data, filename, strict=False).transactions("850"))
+    if not 1 <= part <= len(sets):
+        raise X12Error(f"the interchange holds {len(sets)} purchase orders, not {part}", source=filename)
+    interchange, group, transaction = sets[part - 1]
+    faults = [f"set {code}" for code in set_syntax_errors(transaction)]
+    faults += [f"group {code}" for code in group_syntax_errors(group)]
+    faults += [f"interchange {code}" for code in interchange_syntax_errors(interchange)]
+    if faults:
+        raise X12Error(f"{transaction.header}: 850 {transaction.control_number!r} (purchase order {part} of "
+                       f"{len(sets)}) has envelope faults ({', '.join(faults)})", source=filename,
+                       code="x12_envelope")
+    return parse_850(interchange, group, transaction, filename)
 
 
 def _read_pages(data: bytes, filename: str) -> dict:
@@ -209,12 +275,13 @@ def reason(exc: BaseException) -> str:
 # ------------------------------------------------------------------ the pipeline
 def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | None = None,
             sender: str | None = None, received_at: datetime | str | None = None,
-            sidecar: dict | None = None) -> dict:
-    """The section-2 extraction of one document. Never raises for bad input."""
+            sidecar: dict | None = None, part: int | None = None) -> dict:
+    """The section-2 extraction of one document (with ``part``: of that 850 of an X12 file holding
+    several, see ``x12_parts``). Never raises for bad input."""
     when = _when(received_at)
     try:
         kind = sniff(data, filename)
-        raw, sender, when, inferred = _read(kind, data, filename, master, sender, when, sidecar)
+        raw, sender, when, inferred = _read(kind, data, filename, master, sender, when, sidecar, part)
     except Unsupported as exc:
         return _unknown(filename, channel, str(exc))
     except Exception as exc:  # noqa: BLE001 - the caller gets a refusal it can show, not a traceback
@@ -231,10 +298,11 @@ def extract(data: bytes, filename: str, *, master: MasterIndex, channel: str | N
 
 
 def _read(kind: str, data: bytes, filename: str, master: MasterIndex, sender: str | None,
-          when: datetime | None, sidecar: dict | None) -> tuple[dict, str | None, datetime | None, str | None]:
+          when: datetime | None, sidecar: dict | None,
+          part: int | None = None) -> tuple[dict, str | None, datetime | None, str | None]:
     """Raw dict, effective sender, received time and the channel the kind implies."""
     if kind == "x12":
-        raw = _read_x12(data, filename)
+        raw = _read_x12(data, filename, part)
         edi = raw.get("edi") or {}
         return raw, sender or edi.get("sender_id"), when, "edi"
     if kind in ("email", "mbox"):

@@ -51,10 +51,14 @@ class IngestResult:
     order_id: str | None = None
     exceptions: list[dict] = field(default_factory=list)
     extraction: dict = field(default_factory=dict)
+    #: for one 850 of an interchange holding several: transaction_no (1-based), interchange_control,
+    #: group_control, transaction_control (see ``o2c.intake.pipeline.x12_parts``)
+    part: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "document_id": self.document_id, "status": self.status,
-                "order_id": self.order_id, "exceptions": self.exceptions, "extraction": self.extraction}
+        out = {"source": self.source, "document_id": self.document_id, "status": self.status,
+               "order_id": self.order_id, "exceptions": self.exceptions, "extraction": self.extraction}
+        return {**out, **self.part} if self.part else out
 
 
 # ------------------------------------------------------------------ arrival
@@ -126,12 +130,20 @@ def _already_received(first, source: str) -> IngestResult:
 def run_extraction(conn: Connection, data: bytes, filename: str, *, channel: str | None, sender: str | None,
                    received_at: datetime | None, sidecar: dict | None = None,
                    extractor: Extractor | None = None) -> dict:
-    """The section-2 extraction against the current master data snapshot; never raises for bad input."""
+    """The section-2 extraction against the current master data snapshot; never raises for bad input.
+
+    A stored part of an X12 file of several 850s (``FILE#850-N``, see ``pipeline.split_part``) is read
+    as that one 850, under the file's own name."""
+    from o2c.intake.pipeline import PART_MARK, split_part
     if extractor is None:
         from o2c.intake.pipeline import extract as extractor
     options = {"master": master_index(conn), "channel": channel, "sender": sender, "received_at": received_at}
     if sidecar:
         options["sidecar"] = sidecar
+    if PART_MARK in filename:
+        filename, part = split_part(filename, data)
+        if part is not None:
+            options["part"] = part
     try:
         extraction = extractor(data, filename, **options)
     except Exception as exc:  # noqa: BLE001 - a reader bug must refuse one document, not stop the intake
@@ -457,12 +469,68 @@ def ingest_document(uow: UnitOfWork, data: bytes, filename: str, *, channel: str
                     extractor: Extractor | None = None) -> IngestResult:
     """Take in one document: keep it, read it, validate it, and create the order or queue exceptions.
 
-    The same bytes a second time are answered from the first document and change nothing.
+    The same bytes a second time are answered from the first document and change nothing. An X12
+    interchange of several 850s is taken in whole (every 850 a document, see ``ingest_documents``);
+    the result is its first 850's.
     """
-    digest, filename = content_hash(data, sidecar), storable(filename)
+    return ingest_documents(uow, data, filename, channel=channel, sender=sender, received_at=received_at,
+                            sidecar=sidecar, extractor=extractor)[0]
+
+
+def ingest_documents(uow: UnitOfWork, data: bytes, filename: str, *, channel: str | None = None,
+                     sender: str | None = None, received_at=None, sidecar: dict | None = None,
+                     extractor: Extractor | None = None) -> list[IngestResult]:
+    """``ingest_document`` for whatever the bytes hold: one result, or one per 850 when an X12 file
+    holds several (a "mailbag": several ST/SE sets, groups or interchanges).
+
+    Each 850 becomes a document of its own (own id, status, order or exceptions) whose sealed content
+    is the whole interchange, so nothing is lost, and whose name ``FILE#850-N`` and idempotency key
+    say which 850 it is; the result names it by ``transaction_no`` and its control numbers. Each part
+    is taken in a savepoint: one refused (even by an error deep down) does not stop the others. The
+    same file again answers every part as a duplicate and stores nothing."""
+    from o2c.intake.pipeline import part_name, x12_parts
+    parts = x12_parts(data, filename)
+    if not parts:
+        return [_ingest_one(uow, data, filename, content_hash(data, sidecar), storable(filename), channel=channel,
+                            sender=sender, received_at=received_at, sidecar=sidecar, extractor=extractor)]
+    source = storable(filename)
+    whole = _first_with_hash(uow.conn, content_hash(data, sidecar))
+    if whole is not None:             # taken in before interchanges were split: still the same bytes
+        return [_already_received(whole, source)]
+    results = []
+    for part in parts:
+        number = part["transaction_no"]
+        savepoint, emitted = uow.conn.begin_nested(), len(uow.events)
+        try:
+            result = _ingest_one(uow, data, part_name(source, number), part_hash(data, number, sidecar), source,
+                                 channel=channel, sender=sender, received_at=received_at, sidecar=sidecar,
+                                 extractor=extractor)
+        except O2CError as err:
+            savepoint.rollback()
+            del uow.events[emitted:]
+            result = IngestResult(source, None, "rejected", None, [{"code": err.code, "message": (
+                f"purchase order {number} of {len(parts)} could not be taken in: {str(err).splitlines()[0]}")}])
+        else:
+            savepoint.commit()
+        result.part = dict(part)
+        results.append(result)
+    return results
+
+
+def part_hash(data: bytes, part: int, sidecar: dict | None = None) -> str:
+    """The idempotency key of one 850 of a file holding several: the file's bytes and the 850's place."""
+    digest = hashlib.sha256(content_hash(data, sidecar).encode())
+    digest.update(f"#850-{part}".encode())
+    return digest.hexdigest()
+
+
+def _ingest_one(uow: UnitOfWork, data: bytes, filename: str, digest: str, source: str, *, channel: str | None,
+                sender: str | None, received_at, sidecar: dict | None, extractor: Extractor | None) -> IngestResult:
+    """Keep, read, judge one document stored under ``filename`` and key ``digest``; reported as ``source``."""
+    filename = storable(filename)
     first = _first_with_hash(uow.conn, digest)
     if first is not None:
-        return _already_received(first, filename)
+        return _already_received(first, source)
     sender, when = arrival(data, filename, sender=sender, received_at=received_at, sidecar=sidecar, now=uow.now)
     document_id = _next_document_id(uow.conn)
     uow.conn.execute(insert(t.documents).values(**fitted(t.documents, dict(
@@ -474,7 +542,7 @@ def ingest_document(uow: UnitOfWork, data: bytes, filename: str, *, channel: str
         uow.conn.execute(update(t.documents).where(t.documents.c.document_id == document_id)
                          .values(channel=extraction["channel"]))
     decision = decide(uow, document_id, extraction, received_at=when)
-    return IngestResult(filename, document_id, decision.status, decision.order_id,
+    return IngestResult(source, document_id, decision.status, decision.order_id,
                         [i.as_dict() for i in decision.issues], extraction)
 
 
@@ -485,3 +553,19 @@ def extract_document(uow: UnitOfWork, data: bytes, filename: str, *, channel: st
     sender, when = arrival(data, filename, sender=sender, received_at=received_at, sidecar=sidecar, now=uow.now)
     return run_extraction(uow.conn, data, filename, channel=channel, sender=sender, received_at=when,
                           sidecar=sidecar, extractor=extractor)
+
+
+def extract_documents(uow: UnitOfWork, data: bytes, filename: str, *, channel: str | None = None,
+                      sender: str | None = None, received_at=None, sidecar: dict | None = None,
+                      extractor: Extractor | None = None) -> list[dict]:
+    """``extract_document`` for whatever the bytes hold: one extraction per 850 of an X12 file holding
+    several (each under the file's own name, ``edi.transaction_no`` saying which), else exactly one."""
+    from o2c.intake.pipeline import part_name, x12_parts
+    parts = x12_parts(data, filename)
+    if not parts:
+        return [extract_document(uow, data, filename, channel=channel, sender=sender, received_at=received_at,
+                                 sidecar=sidecar, extractor=extractor)]
+    sender, when = arrival(data, filename, sender=sender, received_at=received_at, sidecar=sidecar, now=uow.now)
+    return [run_extraction(uow.conn, data, part_name(filename, part["transaction_no"]), channel=channel,
+                           sender=sender, received_at=when, sidecar=sidecar, extractor=extractor)
+            for part in parts]
