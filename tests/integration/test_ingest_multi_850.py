@@ -162,3 +162,22 @@ def test_a_real_mailbag_becomes_one_document_per_850(loaded, shared_dir):
     assert [r.part["transaction_no"] for r in results] == list(range(1, 12))
     again = _ingest(path.read_bytes(), "mailbag01.x12")
     assert [r.status for r in again] == ["duplicate"] * 11 and _count(t.documents) == 11
+
+
+def test_an_http_upload_answers_with_every_part(db_url, demo_master):
+    from tests.integration.test_web_api import bearer, make_client, seed
+    tokens = seed(db_url, demo_master)
+    client = make_client(db_url)
+    headers = bearer(tokens["operations"])
+    response = client.post("/api/documents", files={"file": ("mailbag.edi", mailbag())}, data={"channel": "edi"},
+                           headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [p["status"] for p in body["parts"]] == ["created"] * 3
+    assert [p["transaction_no"] for p in body["parts"]] == [1, 2, 3]
+    assert body["document_id"] == body["parts"][0]["document_id"]
+    again = client.post("/api/documents", files={"file": ("mailbag.edi", mailbag())}, headers=headers).json()
+    assert [p["status"] for p in again["parts"]] == ["duplicate"] * 3
+    single = client.post("/api/documents", files={"file": ("po.edi", Path(__file__).parents[1].joinpath(
+        "data", "harborview_850.edi").read_bytes())}, headers=headers).json()
+    assert single["status"] == "created" and "parts" not in single and "transaction_no" not in single

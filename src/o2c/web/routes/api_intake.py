@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from o2c.intake import queue
-from o2c.intake.service import ingest_document
+from o2c.intake.service import ingest_documents
 from o2c.web.auth import require
 from o2c.web.routes.common import check_channel, media_type, read_upload, redact, uow
 from o2c.web.users import User
@@ -23,11 +23,13 @@ router = APIRouter(prefix="/api", tags=["intake"])
 
 def ingest(request: Request, user: User, data: bytes, filename: str, *, channel: str | None,
            sender: str | None, received_at: str | None) -> dict:
-    """One document through intake as the user; the spec's ingest result."""
+    """One document through intake as the user; the spec's ingest result. An X12 file of several 850s
+    becomes a document per 850: the answer is the first's result with ``parts``, every 850's result."""
     with uow(request, user) as work:
-        result = ingest_document(work, data, filename, channel=channel, sender=sender or None,
-                                 received_at=received_at or None)
-    return result.as_dict()
+        results = ingest_documents(work, data, filename, channel=channel, sender=sender or None,
+                                   received_at=received_at or None)
+    first = results[0].as_dict()
+    return {**first, "parts": [r.as_dict() for r in results]} if len(results) > 1 else first
 
 
 @router.post("/documents", summary="Upload a document: extract, validate, create the order or queue it")
