@@ -118,3 +118,37 @@ def test_bad_input_gets_an_exit_code_not_a_traceback(env: dict, tmp_path: Path):
     assert unknown.returncode == 1 and "does not exist" in unknown.stderr
     for run in (missing, refused, usage, unknown):
         assert "Traceback" not in run.stderr
+
+
+def test_an_interchange_of_several_850s_is_one_line_per_order(tmp_path: Path, demo_master: Path):
+    """A mailbag (3 orders in 2 GS groups): ingest and extract print one JSON line per 850, all with the
+    file's own name as source; the same file again is a duplicate in every part; one 850 alone prints
+    as it always did."""
+    from tests.integration.test_ingest_multi_850 import mailbag
+    environment = dict(os.environ, O2C_DATABASE_URL=f"sqlite:///{tmp_path / 'o2c.db'}")
+    assert o2c("load", str(demo_master), "--json", env=environment).returncode == 0
+    file = tmp_path / "mailbag.edi"
+    file.write_bytes(mailbag())
+    extracted = o2c("extract", str(file), "--json", env=environment)
+    assert extracted.returncode == 0, extracted.stderr
+    lines = [json.loads(l) for l in extracted.stdout.splitlines()]
+    assert [l["po_number"] for l in lines] == ["HV-501", "HV-502", "HV-503"] and {l["source"] for l in lines} == {str(file)}
+    run = o2c("ingest", str(file), "--json", "--channel", "edi", env=environment)
+    assert run.returncode == 0, run.stderr
+    results = [json.loads(l) for l in run.stdout.splitlines()]
+    assert [r["status"] for r in results] == ["created"] * 3 and {r["source"] for r in results} == {str(file)}
+    assert len({r["document_id"] for r in results}) == 3 and len({r["order_id"] for r in results}) == 3
+    assert [(r["transaction_no"], r["group_control"], r["transaction_control"]) for r in results] == \
+        [(1, "41", "0001"), (2, "41", "0002"), (3, "42", "0001")]
+    again = [json.loads(l) for l in o2c("ingest", str(file), "--json", env=environment).stdout.splitlines()]
+    assert [r["status"] for r in again] == ["duplicate"] * 3
+    assert [r["document_id"] for r in again] == [r["document_id"] for r in results]
+    human = o2c("ingest", str(file), env=environment).stdout
+    assert "850 #3 (ST 0001): duplicate" in human
+    single = tmp_path / "po.edi"
+    single.write_bytes((Path(__file__).parents[1] / "data" / "harborview_850.edi").read_bytes())
+    one = o2c("extract", str(single), "--json", env=environment).stdout.splitlines()
+    assert len(one) == 1 and "transaction_no" not in json.loads(one[0])["edi"]
+    took = o2c("ingest", str(single), "--json", env=environment).stdout.splitlines()
+    assert len(took) == 1 and set(json.loads(took[0])) == {"source", "document_id", "status", "order_id",
+                                                           "exceptions", "extraction"}
