@@ -281,16 +281,13 @@ def _faint_sheet(lot: str, serial: str | None, warnings=()) -> dict:
                            confidence=0.02)])
 
 
-def test_a_faint_sticker_that_is_exactly_a_unit_on_hand_is_read_right():
+def test_a_faint_sticker_that_is_exactly_a_unit_on_hand_is_read_right_but_the_sheet_stays_as_read():
     master = _closet(("CON-6", "7106-2002", "L99343", "SN415686", "1"))
     doc = resolve(_faint_sheet("L99343", "SN415686"), master)
-    assert doc["lines"][0]["confidence"] == 0.9 and doc["confidence"] == 0.9
-    assert doc["field_confidence"]["lines"] == 0.9
+    assert doc["lines"][0]["confidence"] == 0.9
+    # the sheet's reading is not lifted: a faint cluster may have swallowed a second sticker
+    assert doc["confidence"] == 0.02
     # a serial not read, another serial, or a unit elsewhere confirms nothing
     for lot, serial, m in (("L99343", None, master), ("L99343", "SN415687", master),
                            ("L99343", "SN415686", _closet(("CON-9", "7106-2002", "L99343", "SN415686", "1")))):
-        doc = resolve(_faint_sheet(lot, serial), m)
-        assert doc["lines"][0]["confidence"] == 0.02 and doc["confidence"] == 0.02
-    # a device entry on the sheet that could not be read at all keeps the sheet down
-    doc = resolve(_faint_sheet("L99343", "SN415686", ["page 1: a device entry could not be read ('x')"]), master)
-    assert doc["lines"][0]["confidence"] == 0.9 and doc["confidence"] == 0.02
+        assert resolve(_faint_sheet(lot, serial), m)["lines"][0]["confidence"] == 0.02
