@@ -341,19 +341,31 @@ def _page_bbox(page, bbox) -> tuple[float, float, float, float]:
             max(p[0] for p in corners), max(p[1] for p in corners))
 
 
-def _nearest_symbol(segs: list[Segment], symbols: list[dict], lh: float) -> dict | None:
-    """The barcode printed on the same sticker: nearest free symbol within a few line heights."""
-    x0, y0 = min(s.x0 for s in segs), min(s.y0 for s in segs)
-    x1, y1 = max(s.x1 for s in segs), max(s.y1 for s in segs)
-    best, best_d = None, 8 * lh
-    for sym in symbols:
-        if sym["taken"]:
-            continue
+def _box_distance(box, x: float, y: float) -> float:
+    return max(box[0] - x, 0, x - box[2]) + max(box[1] - y, 0, y - box[3])
+
+
+def _assign_symbols(boxes: list[tuple[float, float, float, float] | None], symbols: list[dict],
+                    lh: float) -> dict[int, dict]:
+    """Each decoded symbol to the sticker it is printed on: the printed sticker nearest to the
+    symbol's centre (within a few line heights), the closest pair first, one symbol per sticker.
+    ``boxes[k]`` is sticker k's box, None for a block that takes no symbol (handwriting)."""
+    pairs = []
+    for j, sym in enumerate(symbols):
         cx, cy = (sym["bbox"][0] + sym["bbox"][2]) / 2, (sym["bbox"][1] + sym["bbox"][3]) / 2
-        d = max(x0 - cx, 0, cx - x1) + max(y0 - cy, 0, cy - y1)
-        if d < best_d:
-            best, best_d = sym, d
-    return best
+        for k, box in enumerate(boxes):
+            if box is not None:
+                d = _box_distance(box, cx, cy)
+                if d < 8 * lh:
+                    pairs.append((d, j, k))
+    out: dict[int, dict] = {}
+    used: set[int] = set()
+    for _, j, k in sorted(pairs):
+        if j in used or k in out:
+            continue
+        out[k] = symbols[j]
+        used.add(j)
+    return out
 
 
 def _barcode_agrees(sticker: dict, symbol: dict) -> bool:
@@ -371,8 +383,13 @@ def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | N
     out = []
     symbols = symbols or {}
     for lay in layouts:
-        for cluster in sticker_clusters(lay):
-            st = read_sticker(cluster)
+        clusters = sticker_clusters(lay)
+        reads = [read_sticker(c) for c in clusters]
+        page_symbols = symbols.get(lay.number, [])
+        boxes = [(min(s.x0 for s in c), min(s.y0 for s in c), max(s.x1 for s in c), max(s.y1 for s in c))
+                 if st is not None and not st["handwritten"] else None for c, st in zip(clusters, reads)]
+        on_sticker = _assign_symbols(boxes, page_symbols, lay.line_height)
+        for k, (cluster, st) in enumerate(zip(clusters, reads)):
             if st is None:
                 if unread is not None and is_device_entry(cluster):
                     unread.append(cluster)
@@ -381,9 +398,9 @@ def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | N
                         out.append(_partial_line(cluster, partial, lay.number))
                 continue
             segs = st["segments"]
-            sym = _nearest_symbol(segs, symbols.get(lay.number, []), lay.line_height)
+            sym = on_sticker.get(k)
             conf = min(s.confidence for s in segs) * (HANDWRITTEN_FACTOR if st["handwritten"] else 0.95)
-            if sym is not None and not st["handwritten"]:
+            if sym is not None:
                 sym["taken"] = True
                 if _barcode_agrees(st, sym):
                     conf = max(conf, BARCODE_AGREES)
@@ -401,7 +418,29 @@ def _sticker_lines(layouts: list[PageLayout], symbols: dict[int, list[dict]] | N
                                                         round(max(s.x1 for s in segs), 1),
                                                         round(max(s.y1 for s in segs), 1)]},
             })
+        if unread is not None and clusters:
+            unread.extend(_stray_symbols(page_symbols, out, lay.number))
     return out
+
+
+def _stray_symbols(symbols: list[dict], lines: list[dict], page: int) -> list[list[Segment]]:
+    """A decoded UDI symbol no printed sticker took, whose lot and serial no line has: a sticker
+    is on the page whose text could not be read, so a unit would be missing from the order (a line
+    that has its lot or serial is the same unit, read from its text)."""
+    from o2c.intake.master_index import catalog_key
+    from o2c.intake.text import Word
+
+    def key(v):
+        return catalog_key(v) if v else None
+
+    seen = {key(ln.get(k)) for ln in lines for k in ("lot", "serial")} - {None}
+    stray = []
+    for sym in symbols:
+        if sym["taken"] or {key(sym.get("lot")), key(sym.get("serial"))} & seen:
+            continue
+        x0, y0, x1, y1 = sym["bbox"]
+        stray.append([Segment([Word(f"barcode {sym['udi']}", x0, y0, x1, y1)], page, -1)])
+    return stray
 
 
 def _partial_line(cluster: list[Segment], values: dict, page: int) -> dict:

@@ -48,9 +48,115 @@ def sticker_clusters(layout: PageLayout) -> list[list[Segment]]:
     groups: dict[int, list[Segment]] = {}
     for k, s in enumerate(seeds):
         groups.setdefault(find(k), []).append(s)
-    clusters = _attach_barcode_text([sorted(g, key=lambda s: (s.y0, s.x0)) for g in groups.values()], lh)
+    clusters = [part for g in groups.values() for part in split_stickers(g, lh)]
+    clusters = _attach_strays(clusters, lh)
+    clusters = _attach_barcode_text([sorted(g, key=lambda s: (s.y0, s.x0)) for g in clusters], lh)
     clusters.sort(key=lambda g: (round(g[0].y0 / (4 * lh)), g[0].x0))
     return clusters
+
+
+def _key(seg: Segment) -> str | None:
+    """Which field of a sticker a phrase prints: REF, LOT, SN, EXP or the barcode's GS1 text."""
+    m = _KEY.match(seg.text.strip())
+    if m:
+        k = m.group(1).upper()
+        return {"CAT": "REF", "S/N": "SN", "SERIAL": "SN", "EXPIRY": "EXP"}.get(k, k)
+    return "GS1" if V.find_gs1(seg.text) else None
+
+
+def split_stickers(cluster: list[Segment], lh: float) -> list[list[Segment]]:
+    """One sticker prints one REF, one LOT, one SN, one EXP and one barcode text: a block that holds
+    two of a kind swallowed a neighbouring sticker. With two or more REF phrases, every phrase goes
+    to the REF it sits under (nearest above, or on its band, in its column); then, within each part
+    in reading order, a key seen a second time starts a new part. A part that so loses its REF
+    (the second sticker's REF unread) names no item and is read as an unread device entry, so the
+    unit it records is never silently dropped."""
+    cluster = sorted(cluster, key=lambda s: (s.y0, s.x0))
+    if _NO_STICKER.search("  ".join(s.text for s in cluster)):
+        return [cluster]
+    refs = [s for s in cluster if _key(s) == "REF"]
+    parts: list[list[Segment]] = [cluster]
+    if len(refs) >= 2:
+        by_ref: dict[int, list[Segment]] = {id(r): [] for r in refs}
+        for seg in cluster:
+            if _key(seg) == "REF":
+                by_ref[id(seg)].append(seg)
+                continue
+            above = [r for r in refs if r.y0 <= seg.y0 + lh / 2] or refs
+            best = min(above, key=lambda r: abs(seg.y0 - r.y0) + 2 * max(r.x0 - seg.x1, seg.x0 - r.x1, 0)
+                       + abs(seg.x0 - r.x0) / 4)
+            by_ref[id(best)].append(seg)
+        parts = [sorted(g, key=lambda s: (s.y0, s.x0)) for g in by_ref.values()]
+    out: list[list[Segment]] = []
+    for part in parts:
+        current: list[Segment] = []
+        seen: set[str] = set()
+        for seg in part:
+            k = _key(seg)
+            if k is not None and k in seen:
+                out.append(current)
+                current, seen = [], set()
+            current.append(seg)
+            if k is not None:
+                seen.add(k)
+        if current:
+            out.append(current)
+    return out
+
+
+def _attach_strays(clusters: list[list[Segment]], lh: float) -> list[list[Segment]]:
+    """Key phrases that clustered apart from their sticker (an EXP printed in a right-hand column,
+    the barcode text with the next sticker's EXP) join the nearest sticker that names an item, sits
+    within a few line heights and does not print that key yet; a phrase no sticker takes stays in a
+    block of its own (then read as an unread entry, or a label line of its own)."""
+    items = [c for c in clusters if _names_item(c)]
+    rest = [c for c in clusters if not _names_item(c)]
+    out = list(items)
+    for c in rest:
+        if _NO_STICKER.search("  ".join(s.text for s in c)):
+            out.append(c)
+            continue
+        left: list[Segment] = []
+        for seg in c:
+            k = _key(seg)
+            best, best_d = None, 4 * lh
+            if k is not None:
+                for target in items:
+                    if any(_key(s) == k for s in target):
+                        continue
+                    x0, x1 = min(s.x0 for s in target), max(s.x1 for s in target)
+                    y0, y1 = min(s.y0 for s in target), max(s.y1 for s in target)
+                    if seg.y0 < y0 - lh / 2:
+                        continue  # a sticker's fields are printed under its REF
+                    d = max(x0 - seg.x1, 0, seg.x0 - x1) + max(seg.y0 - y1, 0)
+                    if d < best_d:
+                        best, best_d = target, d
+            if best is not None:
+                best.append(seg)
+            else:
+                left.append(seg)
+        if left:
+            out.append(left)
+    return _join_key_bands(out, lh)
+
+
+def _join_key_bands(clusters: list[list[Segment]], lh: float) -> list[list[Segment]]:
+    """Blocks of key phrases only (LOT, SN, EXP) printed side by side on one band ("LOT L13077"
+    "SN SN873179" of a sticker whose REF was unread) are one device entry, not stray phrases."""
+    keyed = [c for c in clusters if not _names_item(c) and all(_key(s) in ("LOT", "SN", "EXP") for s in c)]
+    out = [c for c in clusters if not any(c is k for k in keyed)]
+    keyed.sort(key=lambda c: (min(s.y0 for s in c), min(s.x0 for s in c)))
+    merged: list[list[Segment]] = []
+    for c in keyed:
+        y0, y1, x0 = min(s.y0 for s in c), max(s.y1 for s in c), min(s.x0 for s in c)
+        host = next((m for m in merged if min(max(s.y1 for s in m), y1) - max(min(s.y0 for s in m), y0) > 0
+                     and 0 <= x0 - max(s.x1 for s in m) < 8 * lh
+                     and not ({_key(s) for s in m} & {_key(s) for s in c})), None)
+        if host is not None:
+            host.extend(c)
+        else:
+            merged.append(list(c))
+    return out + merged
 
 
 def _sticker_phrases(layout: PageLayout) -> list[Segment]:
