@@ -498,6 +498,15 @@ class MasterIndex:
                       if (loc.get("kind") == "consignment" and site_id and loc.get("site_id") == site_id)
                       or (loc.get("kind") == "trunk" and rep_id and loc.get("rep_id") == rep_id))
 
+    def covering_trunks(self, site_id: str | None) -> dict[str, str]:
+        """The trunks (location id -> rep id) of the reps whose territory covers the site's state."""
+        states = self._states_of(None, site_id) if site_id in self.sites else set()
+        if not states:
+            return {}
+        return {lid: loc["rep_id"] for lid, loc in sorted(self.locations.items())
+                if loc.get("kind") == "trunk" and loc.get("rep_id") in self.reps
+                and _territory_covers(self.reps[loc["rep_id"]].get("territory"), states)}
+
     def units_fitting(self, locations: Iterable[str], *, item_id: str | None = None, lot: str | None = None,
                       serial: str | None = None) -> list[Row]:
         """Units on hand at these locations whose lot and serial a misread could have come from: the

@@ -68,9 +68,11 @@ def resolve(raw: dict, master: MasterIndex, *, sender: str | None = None, channe
     read_as = [ln.get("confidence") if isinstance(ln, dict) else None for ln in doc["lines"]]
     _lines(doc, master, confidence)
     if _is_usage(doc):
+        if not doc.get("rep_id"):
+            _rep_from_stock(doc, master, confidence)
         _settle_printed_lots(doc, master)
         _check_unread_against_stock(doc, master, read_as, confidence)
-        _confirm_by_stock(doc, master)
+        _confirm_by_stock(doc, master, confidence)
     if _is_usage(doc):
         _fold_label_lines(doc)
     if doc.get("document_type") in (None, "") and doc["lines"]:
@@ -262,6 +264,56 @@ def _lines(doc: dict, master: MasterIndex, confidence: dict) -> None:
 STOCK_CORROBORATED = 0.75
 
 
+#: a rep known only because the units used sit in that rep's trunk (the name was not readable).
+REP_FROM_TRUNK = 0.8
+
+
+def _rep_from_stock(doc: dict, master: MasterIndex, confidence: dict) -> None:
+    """A rep whose name could not be read (or fits no rep) is still named by the stock the case drew
+    from: each sticker line not on hand at the facility's closets is looked for in the trunks of the
+    reps whose territory covers the facility. When every such line is on hand (exactly, or up to
+    glyphs OCR confuses in print) in exactly one trunk, and all in the trunk of the same one rep,
+    that rep is the case's rep (with a warning); two trunks holding a unit, a unit in none, or
+    units in two reps' trunks identify nobody."""
+    site = doc.get("site_id")
+    closets = set(master.usage_locations(site, None))
+    if not site or not closets:
+        return
+    trunks = master.covering_trunks(site)
+    if not trunks:
+        return
+    reps: set[str] = set()
+    for line in doc["lines"]:
+        if not isinstance(line, dict) or (line.get("source") or {}).get("unread"):
+            continue
+        item, lot, serial = line.get("item_id"), line.get("lot"), line.get("serial") or None
+        if not item or not lot:
+            continue
+        if _on_hand(master, closets, item, lot, serial) or master.units_printed_as(closets, item_id=item, lot=lot,
+                                                                                  serial=serial):
+            continue
+        where = {u["location_id"] for u in master.inventory if u.get("location_id") in trunks
+                 and u.get("item_id") == item and u.get("lot") == lot and (u.get("serial") or None) == serial}
+        if not where:
+            where = {u["location_id"] for u in master.units_printed_as(trunks, item_id=item, lot=lot, serial=serial)}
+        if len(where) != 1:
+            return
+        reps.add(trunks[where.pop()])
+    if len(reps) != 1:
+        return
+    rep = reps.pop()
+    doc["rep_id"] = rep
+    confidence["rep_id"] = REP_FROM_TRUNK
+    doc["warnings"] = [w for w in doc["warnings"] if not w.startswith(f"rep {doc.get('rep_raw')!r}")]
+    doc["warnings"].append(f"rep {rep} taken from the trunk the used units are in"
+                           + (f" (the name read as {doc['rep_raw']!r} fits no rep)" if doc.get("rep_raw") else ""))
+
+
+def _on_hand(master: MasterIndex, places: set, item: str, lot: str, serial: str | None) -> bool:
+    return any(u.get("location_id") in places and u.get("item_id") == item and u.get("lot") == lot
+               and (not serial or u.get("serial") in (None, "", serial)) for u in master.inventory)
+
+
 def _settle_printed_lots(doc: dict, master: MasterIndex) -> None:
     """A sticker's printed lot OCR read with a confused glyph ("199343" for L99343) names no unit on
     hand. When exactly one unit of the line's item at the facility's closets or the rep's trunk
@@ -344,7 +396,7 @@ def _check_unread_against_stock(doc: dict, master: MasterIndex, read_as: list, c
 STOCK_CONFIRMED = 0.9
 
 
-def _confirm_by_stock(doc: dict, master: MasterIndex) -> None:
+def _confirm_by_stock(doc: dict, master: MasterIndex, confidence: dict | None = None) -> None:
     """A sticker OCR read faintly (a stroke of the logo beside it, a grey photo) is still read right
     when its item, lot and serial are exactly those of a unit on hand at the facility's closets or
     the rep's trunk: a misreading does not land on another real unit by chance. Such a line is
@@ -355,6 +407,7 @@ def _confirm_by_stock(doc: dict, master: MasterIndex) -> None:
     lines = [ln for ln in doc["lines"] if isinstance(ln, dict)]
     if not places or not lines:
         return
+    confirmed = 0
     for line in lines:
         src = line.get("source") or {}
         if src.get("unread"):
@@ -368,9 +421,33 @@ def _confirm_by_stock(doc: dict, master: MasterIndex) -> None:
         lift = STOCK_CORROBORATED if src.get("read_as") else STOCK_CONFIRMED
         if line.get("confidence") is not None and line["confidence"] < lift:
             line["confidence"] = lift
-    # The document's reading confidence is left as read: a sticker cluster that swallowed a
-    # neighbouring sticker also reads as one exact unit, and only its low reading tells that a unit
-    # may be missing (generated photo seed 2 #1 became an order short of a line when this lifted it).
+        confirmed += 1
+    # A sticker cluster that swallowed a neighbouring sticker also reads as one exact unit, so the
+    # document's reading is lifted only when the page showed no sign of a unit left out: the sticker
+    # reader splits a block printing two REF, LOT, SN, EXP or barcode texts and holds the document
+    # (UNREAD_ENTRY_WARNING) for every block or decoded symbol that gave no unit. Then, every line
+    # being exactly a unit on hand, the document is as sure as its lines and its order fields.
+    if confirmed == len(lines) and _stock_may_lift(doc):
+        from o2c.intake.layout import _ORDER_FIELDS
+
+        scores = [ln["confidence"] for ln in lines if ln.get("confidence") is not None]
+        header = [src["confidence"] for key, src in (doc.get("header_sources") or {}).items()
+                  if key in _ORDER_FIELDS and isinstance(src, dict) and "confidence" in src]
+        if scores:
+            doc["confidence"] = round(max(doc.get("confidence") or 0.0, min(scores + header)), 3)
+            if confidence is not None:
+                confidence["lines"] = round(sum(scores) / len(scores), 3)
+
+
+def _stock_may_lift(doc: dict) -> bool:
+    """A photographed or scanned sticker sheet whose reader saw every device entry it found."""
+    from o2c.intake.layout import UNREAD_ENTRY_WARNING
+
+    if doc.get("source_kind") not in ("image", "scanned_pdf"):
+        return False
+    if any(UNREAD_ENTRY_WARNING in str(w) or "language model" in str(w) for w in doc.get("warnings") or ()):
+        return False
+    return all(isinstance(ln, dict) and ln.get("quantity") is not None for ln in doc["lines"])
 
 
 def _is_label_line(line: dict) -> bool:
