@@ -213,6 +213,9 @@ def _read_attachment(blob: bytes, name: str, master: MasterIndex) -> dict:
 #: the most pixels a page may have when rendered for OCR (Pillow's own decompression-bomb threshold):
 #: an A3 scan at 300 dpi is 17 million; a page claiming more is refused before any pixel is made.
 MAX_PIXELS = 89_478_485
+#: the most pages (PDF) or frames (TIFF) one document may have: a purchase order or a fax of 300 pages
+#: is a mistake or an attack, and reading it would hold the intake for minutes. Split such a file.
+MAX_PAGES = 300
 
 
 class TooLarge(ValueError):
@@ -238,12 +241,15 @@ def _check_image(data: bytes) -> None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
+                frames = getattr(image, "n_frames", 1)
     except Image.DecompressionBombError:
         raise TooLarge(f"the image claims more than {2 * MAX_PIXELS:,} pixels; the limit is {MAX_PIXELS:,}") from None
     except Exception:  # noqa: BLE001 - not readable as an image at all: the reader says why
         return
     if width * height > MAX_PIXELS:
         raise TooLarge(f"the image claims {width} x {height} pixels; the limit is {MAX_PIXELS:,}")
+    if frames > MAX_PAGES:
+        raise TooLarge(f"the image has {frames} pages; at most {MAX_PAGES} are read in one document: split the file")
 
 
 def _check_pdf_pages(data: bytes) -> None:
@@ -254,6 +260,9 @@ def _check_pdf_pages(data: bytes) -> None:
     except Exception:  # noqa: BLE001 - a PDF pdfium cannot open is the text reader's to judge
         return
     try:
+        if len(document) > MAX_PAGES:
+            raise TooLarge(f"the PDF has {len(document)} pages; at most {MAX_PAGES} are read in one document: "
+                           "split the file")
         for number in range(len(document)):
             width, height = document[number].get_size()
             pixels = abs(width * height) * (PDF_RENDER_DPI / 72) ** 2
