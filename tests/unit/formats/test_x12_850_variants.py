@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.intake.variants.gen import write_csvs
+
 SEED = 850
 N_DOCS = 60
 LINE_F1 = 0.99
@@ -74,9 +76,7 @@ def write_master(folder: Path) -> Path:
         "customer_items.csv": ["customer_id,customer_item_ref,item_id"]
         + [f"{c},{buyer_ref(c, cat)},{cat}" for c, *_r in CUSTOMERS for cat, *_i in ITEMS],
     }
-    for name, rows in files.items():
-        (folder / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return folder
+    return write_csvs(folder, files)
 
 
 # ------------------------------------------------------------------ generation

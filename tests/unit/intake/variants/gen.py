@@ -53,7 +53,14 @@ def write_master(folder: Path) -> Path:
         + [f"{cid},{prefix}-{440000 + 17 * k},{cat}" for cid, _, _, prefix in CUSTOMERS
            for k, (cat, *_r) in enumerate(ITEMS)],
     }
-    for name, lines in rows.items():
+    return write_csvs(folder, rows)
+
+
+def write_csvs(folder: Path, files: dict[str, list[str]]) -> Path:
+    """Each file's lines (header first) as a spec section 1 CSV in ``folder``; the generators' shared
+    way of writing the master data their documents resolve against."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, lines in files.items():
         (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 

@@ -20,6 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+from tests.unit.intake.variants.gen import write_csvs
+
 # ------------------------------------------------------------------ master data
 #: catalog, description, uom, list price, serial controlled
 ITEMS = [
@@ -121,9 +123,7 @@ def write_master(folder: Path) -> Path:
         "customer_items.csv": ["customer_id,customer_item_ref,item_id"]
         + [f"{c.id},{customer_ref(c, cat)},{cat}" for c in CUSTOMERS for cat, *_r in ITEMS],
     }
-    for name, lines in rows.items():
-        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
+    return write_csvs(folder, rows)
 
 
 # ------------------------------------------------------------------ documents and truth

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from tests.unit.intake.variants.gen import fmt_date, write_csvs
+
 # ------------------------------------------------------------------ the world (master data)
 #: (item_id, description, serial controlled) - implants carry serials, screws and cement do not.
 ITEMS = [
@@ -144,9 +146,7 @@ def write_master(folder: Path, w: World | None = None) -> Path:
         "inventory.csv": ["location_id,item_id,quantity,lot,serial,expiry"]
         + [f"{u.location},{u.item_id},1,{u.lot},{u.serial or ''},{u.expiry.isoformat()}" for u in w.units],
     }
-    for name, lines in rows.items():
-        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
+    return write_csvs(folder, rows)
 
 
 # ------------------------------------------------------------------ fonts
@@ -178,16 +178,6 @@ TITLES = ["IMPLANT / DEVICE USAGE RECORD", "IMPLANT RECORD", "Implant Log", "IMP
           "Implantable Device Record"]
 SUBTITLES = ["Perioperative Services", "Department of Surgery", "Surgical Services", "Operating Room"]
 DATE_FORMATS = ["us", "iso", "mon", "dmy"]
-
-
-def fmt_date(d: date, style: str) -> str:
-    if style == "us":
-        return d.strftime("%m/%d/%Y")
-    if style == "iso":
-        return d.isoformat()
-    if style == "mon":
-        return f"{d.strftime('%b')} {d.day}, {d.year}"
-    return d.strftime("%d-%b-%Y")
 
 
 def _pick(rng: random.Random, options):
