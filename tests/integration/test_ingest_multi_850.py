@@ -2,6 +2,7 @@
 becomes one document per 850, each with its own status and order; the 997 answers every group once,
 each 850 gets its own 855; the same file again is a duplicate in every part; one bad 850 does not
 stop the others."""
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,93 @@ def test_an_http_upload_answers_with_every_part(db_url, demo_master):
     single = client.post("/api/documents", files={"file": ("po.edi", Path(__file__).parents[1].joinpath(
         "data", "harborview_850.edi").read_bytes())}, headers=headers).json()
     assert single["status"] == "created" and "parts" not in single and "transaction_no" not in single
+
+
+# ------------------------------------------------------------------ an e-mail carrying a mailbag
+def email(attachment: bytes, *, body: str = "Please find our purchase orders attached.\n\nThanks,\nPurchasing",
+          pdf: bytes | None = None) -> bytes:
+    from email.message import EmailMessage
+    message = EmailMessage()
+    message["From"] = "Purchasing <purchasing@harborview.example>"
+    message["To"] = "orders@keystone.example"
+    message["Subject"] = "Purchase orders"
+    message["Date"] = "Wed, 18 Nov 2026 09:30:00 +0000"
+    message.set_content(body)
+    message.add_attachment(attachment, maintype="application", subtype="edi-x12", filename="orders.edi")
+    if pdf is not None:
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename="order.pdf")
+    return message.as_bytes()
+
+
+def _ingest_mail(data: bytes, name: str = "orders.eml"):
+    with unit_of_work("test") as uow:
+        return ingest_documents(uow, data, name, channel="email")
+
+
+def test_an_email_with_a_mailbag_attachment_becomes_one_document_per_850(loaded):
+    data = email(mailbag())
+    results = _ingest_mail(data)
+    assert [r.status for r in results] == ["created"] * 3, [r.exceptions for r in results]
+    assert [r.extraction["po_number"] for r in results] == ["HV-501", "HV-502", "HV-503"]
+    assert [r.part["transaction_no"] for r in results] == [1, 2, 3]
+    assert {r.part["attachment"] for r in results} == {"orders.edi"}
+    assert {r.source for r in results} == {"orders.eml"}
+    assert not any("only the first" in w for r in results for w in r.extraction["warnings"])
+    assert _count(t.documents) == 3 and _count(t.orders) == 3
+    with unit_of_work(read_only=True) as uow:
+        stored = uow.conn.execute(select(t.documents).order_by(t.documents.c.document_id)).mappings().all()
+        quantities = dict(uow.conn.execute(select(t.orders.c.po_number, func.sum(t.order_lines.c.quantity))
+                                           .join(t.order_lines).group_by(t.orders.c.po_number)).all())
+    assert all(row["content"] == data for row in stored)          # the e-mail's bytes, whole, in every part
+    assert [row["filename"] for row in stored] == [f"orders.eml#850-{n}" for n in (1, 2, 3)]
+    assert {row["channel"] for row in stored} == {"email"}
+    assert {row["sender"] for row in stored} == {"purchasing@harborview.example"}
+    assert {row["received_at"].replace(tzinfo=None) for row in stored} == {datetime(2026, 11, 18, 9, 30)}
+    assert {po: int(q) for po, q in quantities.items()} == {"HV-501": 1, "HV-502": 2, "HV-503": 3}
+
+    counts = [_count(table) for table in (t.documents, t.orders, t.outbox, t.audit_log)]
+    again = _ingest_mail(data, "orders-again.eml")
+    assert [r.status for r in again] == ["duplicate"] * 3
+    assert [r.document_id for r in again] == [r.document_id for r in results]
+    assert [_count(table) for table in (t.documents, t.orders, t.outbox, t.audit_log)] == counts
+
+
+def test_a_part_of_an_email_in_the_queue_is_read_again_as_its_own_850(loaded):
+    results = _ingest_mail(email(mailbag().replace(b"K-1001", b"K-NOPE")))
+    assert [r.status for r in results] == ["exception"] * 3
+    with unit_of_work("test") as uow:
+        again = [queue.rerun(uow, r.document_id) for r in results]
+    assert [a["extraction"]["po_number"] for a in again] == ["HV-501", "HV-502", "HV-503"]
+    assert {a["extraction"]["channel"] for a in again} == {"email"}
+    assert _count(t.documents) == 3
+
+
+def test_an_email_with_one_850_is_one_document_as_before(loaded):
+    single = Path(__file__).parents[1].joinpath("data", "harborview_850.edi").read_bytes()
+    data = email(single)
+    with unit_of_work("test", read_only=True) as uow:
+        expected = extract_documents(uow, data, "po.eml", channel="email")
+    results = _ingest_mail(data, "po.eml")
+    assert len(results) == 1 and results[0].part is None and "transaction_no" not in results[0].as_dict()
+    assert results[0].status == "created", results[0].exceptions
+    assert results[0].extraction["po_number"] == expected[0]["po_number"]
+    assert results[0].extraction["lines"] == expected[0]["lines"] and len(expected) == 1
+    with unit_of_work(read_only=True) as uow:
+        (row,) = uow.conn.execute(select(t.documents)).mappings().all()
+    assert row["filename"] == "po.eml" and row["content"] == data and row["channel"] == "email"
+    assert [r.status for r in _ingest_mail(data, "po.eml")] == ["duplicate"]
+
+
+@pytest.mark.parametrize("extra", ["body", "pdf"])
+def test_an_email_with_other_order_content_beside_a_mailbag_is_one_document_with_a_warning(loaded, extra):
+    pdf = b"%PDF-1.4\n%stub\n" if extra == "pdf" else None
+    body = "Please also send:\n2 EA K-1001 knee system\n" if extra == "body" else \
+        "Please find our purchase orders attached."
+    results = _ingest_mail(email(mailbag(), body=body, pdf=pdf))
+    assert len(results) == 1 and results[0].part is None
+    assert _count(t.documents) == 1
+    warnings = results[0].extraction["warnings"]
+    what = "order lines in the body" if extra == "body" else "attachment order.pdf"
+    assert any("holds 3 purchase orders" in w and what in w for w in warnings), warnings
+    with unit_of_work("test", read_only=True) as uow:
+        assert len(extract_documents(uow, email(mailbag(), body=body, pdf=pdf), "orders.eml")) == 1

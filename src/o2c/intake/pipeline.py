@@ -105,11 +105,21 @@ def _read_x12(data: bytes, filename: str, part: int | None = None) -> dict:
 PART_MARK = "#850-"
 
 
-def x12_parts(data: bytes, filename: str = "") -> list[dict]:
+def x12_parts(data: bytes, filename: str = "", *, is_item: Callable[[str], bool] | None = None) -> list[dict]:
     """Where each 850 of an X12 file sits when the file holds more than one (a "mailbag": several
     ST/SE sets, groups or interchanges), in file order; [] for one 850, none, or bytes that are not X12.
-    Each entry: transaction_no (1-based), interchange_control, group_control, transaction_control."""
-    if sniff(data, filename) != "x12":
+    Each entry: transaction_no (1-based), interchange_control, group_control, transaction_control.
+
+    An e-mail whose only order content is one X12 attachment of several 850s has that attachment's
+    parts (each entry also names the ``attachment``); an e-mail that carries anything else that could
+    be an order (body lines read with ``is_item``, a PDF, an image, another attachment) has none."""
+    kind = sniff(data, filename)
+    if kind == "email":
+        found = email_mailbag(data, filename)
+        if found is None or other_order_content(found[0], found[1], is_item):
+            return []
+        return [{**part, "attachment": found[1].filename} for part in found[2]]
+    if kind != "x12":
         return []
     try:
         from o2c.formats.x12 import read_x12
@@ -124,6 +134,56 @@ def x12_parts(data: bytes, filename: str = "") -> list[dict]:
             for n, (interchange, group, transaction) in enumerate(sets, start=1)]
 
 
+def email_mailbag(data: bytes, filename: str = "") -> tuple[messages.EmailParts, messages.Attachment, list[dict]] | None:
+    """(the e-mail, its first X12 attachment holding several 850s, that attachment's parts), or None
+    when the bytes are not an e-mail or none of its attachments holds more than one 850."""
+    if sniff(data, filename) != "email":
+        return None
+    try:
+        parts = messages.parse_email(data)
+    except Exception:  # noqa: BLE001 - an unreadable e-mail is one document, read (and refused) as such
+        return None
+    for attachment in parts.attachments:
+        found = x12_parts(attachment.data, attachment.filename) if sniff(attachment.data, attachment.filename) == "x12" \
+            else []
+        if found:
+            return parts, attachment, found
+    return None
+
+
+def other_order_content(parts: messages.EmailParts, attachment: messages.Attachment,
+                        is_item: Callable[[str], bool] | None = None) -> list[str]:
+    """What else in the e-mail could be an order besides ``attachment``: order lines in the body, any
+    attachment a reader would try (PDF, image, spreadsheet, X12, an attached e-mail)."""
+    other = [f"attachment {a.filename}" for a in parts.attachments
+             if a is not attachment and sniff(a.data, a.filename) in ("x12", "pdf", "image", "spreadsheet", "email")]
+    if messages.parse_lines(messages.dequote(parts.body), is_item):
+        other.insert(0, "order lines in the body")
+    return other
+
+
+def _mailbag_warning(data: bytes, filename: str, is_item: Callable[[str], bool] | None) -> str | None:
+    """Why an e-mail with an X12 attachment of several 850s is read as one document, or None."""
+    found = email_mailbag(data, filename)
+    if found is None:
+        return None
+    other = other_order_content(found[0], found[1], is_item)
+    if not other:
+        return None
+    return (f"attachment {found[1].filename} holds {len(found[2])} purchase orders, but the e-mail also carries "
+            f"{', '.join(other)}: it is read as one document and its other purchase orders are not taken in; "
+            "send the interchange on its own to take in every order")
+
+
+def part_count(data: bytes, filename: str = "") -> int:
+    """How many 850s a stored part's bytes hold: an X12 file's, or an e-mail's X12 attachment's (whatever
+    else the e-mail carries: the split was decided when it arrived)."""
+    if sniff(data, filename) == "email":
+        found = email_mailbag(data, filename)
+        return len(found[2]) if found else 0
+    return len(x12_parts(data, filename))
+
+
 def part_name(filename: str, part: int) -> str:
     return f"{filename}{PART_MARK}{part}"
 
@@ -135,7 +195,7 @@ def split_part(filename: str, data: bytes | None = None) -> tuple[str, int | Non
     base, mark, tail = filename.rpartition(PART_MARK)
     if not mark or not tail.isdigit() or int(tail) < 1:
         return filename, None
-    if data is not None and int(tail) > len(x12_parts(data, base)):
+    if data is not None and int(tail) > part_count(data, base):
         return filename, None
     return base, int(tail)
 
@@ -180,23 +240,31 @@ def _read_pages(data: bytes, filename: str) -> dict:
     return raw
 
 
-def _read_email(data: bytes, filename: str, master: MasterIndex, received_at: datetime | None) -> tuple[dict, messages.EmailParts]:
+def _read_email(data: bytes, filename: str, master: MasterIndex, received_at: datetime | None,
+                part: int | None = None) -> tuple[dict, messages.EmailParts]:
+    """The e-mail's extraction; with ``part``, of that 850 of its X12 attachment (see ``x12_parts``)."""
     parts = messages.parse_email(data)
     if received_at and not parts.sent_at:
         parts.sent_at = received_at
 
     def attachment(blob: bytes, name: str) -> dict:
-        return _read_attachment(blob, name, master)
+        return _read_attachment(blob, name, master, part)
 
-    return messages.email_to_raw(parts, is_item=master.is_item_token, read_attachment=attachment), parts
+    raw = messages.email_to_raw(parts, is_item=master.is_item_token, read_attachment=attachment)
+    if part is None:
+        warning = _mailbag_warning(data, filename, master.is_item_token)
+        if warning:
+            raw.setdefault("warnings", []).append(warning)
+    return raw, parts
 
 
-def _read_attachment(blob: bytes, name: str, master: MasterIndex) -> dict:
-    """An e-mail attachment through the reader for its kind; unreadable ones only warn."""
+def _read_attachment(blob: bytes, name: str, master: MasterIndex, part: int | None = None) -> dict:
+    """An e-mail attachment through the reader for its kind (an X12 one: its ``part``-th 850 when
+    given); unreadable ones only warn."""
     kind = sniff(blob, name)
     try:
         if kind == "x12":
-            return _read_x12(blob, name)
+            return _read_x12(blob, name, part)
         if kind in ("pdf", "image", "spreadsheet"):
             return _read_pages(blob, name)
         if kind == "email":
@@ -316,7 +384,7 @@ def _read(kind: str, data: bytes, filename: str, master: MasterIndex, sender: st
         return raw, sender or edi.get("sender_id"), when, "edi"
     if kind in ("email", "mbox"):
         blobs = messages.split_mbox(data) if kind == "mbox" else [data]
-        raw, parts = _read_email(blobs[0], filename, master, when)
+        raw, parts = _read_email(blobs[0], filename, master, when, part if kind == "email" else None)
         if len(blobs) > 1:
             raw["warnings"].append(f"mailbox holds {len(blobs)} messages; only the first is here")
         effective = parts.original_sender or sender or parts.sender

@@ -470,8 +470,8 @@ def ingest_document(uow: UnitOfWork, data: bytes, filename: str, *, channel: str
     """Take in one document: keep it, read it, validate it, and create the order or queue exceptions.
 
     The same bytes a second time are answered from the first document and change nothing. An X12
-    interchange of several 850s is taken in whole (every 850 a document, see ``ingest_documents``);
-    the result is its first 850's.
+    interchange of several 850s, alone or as an e-mail's only order content, is taken in whole (every
+    850 a document, see ``ingest_documents``); the result is its first 850's.
     """
     return ingest_documents(uow, data, filename, channel=channel, sender=sender, received_at=received_at,
                             sidecar=sidecar, extractor=extractor)[0]
@@ -481,7 +481,9 @@ def ingest_documents(uow: UnitOfWork, data: bytes, filename: str, *, channel: st
                      sender: str | None = None, received_at=None, sidecar: dict | None = None,
                      extractor: Extractor | None = None) -> list[IngestResult]:
     """``ingest_document`` for whatever the bytes hold: one result, or one per 850 when an X12 file
-    holds several (a "mailbag": several ST/SE sets, groups or interchanges).
+    holds several (a "mailbag": several ST/SE sets, groups or interchanges), or when an e-mail's only
+    order content is one such X12 attachment (each part then stores the e-mail's bytes, keeps its sender,
+    channel and time, and is read as that 850 with the e-mail's header; see ``pipeline.x12_parts``).
 
     Each 850 becomes a document of its own (own id, status, order or exceptions) whose sealed content
     is the whole interchange, so nothing is lost, and whose name ``FILE#850-N`` and idempotency key
@@ -489,7 +491,7 @@ def ingest_documents(uow: UnitOfWork, data: bytes, filename: str, *, channel: st
     is taken in a savepoint: one refused (even by an error deep down) does not stop the others. The
     same file again answers every part as a duplicate and stores nothing."""
     from o2c.intake.pipeline import part_name, x12_parts
-    parts = x12_parts(data, filename)
+    parts = x12_parts(data, filename, is_item=_is_item(uow.conn, data, filename))
     if not parts:
         return [_ingest_one(uow, data, filename, content_hash(data, sidecar), storable(filename), channel=channel,
                             sender=sender, received_at=received_at, sidecar=sidecar, extractor=extractor)]
@@ -517,6 +519,13 @@ def ingest_documents(uow: UnitOfWork, data: bytes, filename: str, *, channel: st
     return results
 
 
+def _is_item(conn: Connection, data: bytes, filename: str):
+    """For an e-mail, the master data's test of an item number: whether its body holds order lines
+    decides if an X12 attachment of several 850s may be split (see ``pipeline.x12_parts``)."""
+    from o2c.intake.pipeline import sniff
+    return master_index(conn).is_item_token if sniff(data, filename) == "email" else None
+
+
 def part_hash(data: bytes, part: int, sidecar: dict | None = None) -> str:
     """The idempotency key of one 850 of a file holding several: the file's bytes and the 850's place."""
     digest = hashlib.sha256(content_hash(data, sidecar).encode())
@@ -531,7 +540,9 @@ def _ingest_one(uow: UnitOfWork, data: bytes, filename: str, digest: str, source
     first = _first_with_hash(uow.conn, digest)
     if first is not None:
         return _already_received(first, source)
-    sender, when = arrival(data, filename, sender=sender, received_at=received_at, sidecar=sidecar, now=uow.now)
+    from o2c.intake.pipeline import split_part
+    sender, when = arrival(data, split_part(filename)[0], sender=sender, received_at=received_at, sidecar=sidecar,
+                           now=uow.now)
     document_id = _next_document_id(uow.conn)
     uow.conn.execute(insert(t.documents).values(**fitted(t.documents, dict(
         document_id=document_id, content_hash=digest, filename=filename, channel=channel or "upload",
@@ -561,7 +572,7 @@ def extract_documents(uow: UnitOfWork, data: bytes, filename: str, *, channel: s
     """``extract_document`` for whatever the bytes hold: one extraction per 850 of an X12 file holding
     several (each under the file's own name, ``edi.transaction_no`` saying which), else exactly one."""
     from o2c.intake.pipeline import part_name, x12_parts
-    parts = x12_parts(data, filename)
+    parts = x12_parts(data, filename, is_item=_is_item(uow.conn, data, filename))
     if not parts:
         return [extract_document(uow, data, filename, channel=channel, sender=sender, received_at=received_at,
                                  sidecar=sidecar, extractor=extractor)]
