@@ -152,3 +152,30 @@ def test_an_interchange_of_several_850s_is_one_line_per_order(tmp_path: Path, de
     took = o2c("ingest", str(single), "--json", env=environment).stdout.splitlines()
     assert len(took) == 1 and set(json.loads(took[0])) == {"source", "document_id", "status", "order_id",
                                                            "exceptions", "extraction"}
+
+
+def test_an_email_carrying_several_850s_is_one_line_per_order(tmp_path: Path, demo_master: Path):
+    """An .eml whose only order content is an X12 attachment of 3 orders: ingest prints one JSON line per
+    850 (channel email, the e-mail's own name as source); again, every part is a duplicate; an .eml with
+    one 850 prints one line as it always did."""
+    from tests.integration.test_ingest_multi_850 import email, mailbag
+    environment = dict(os.environ, O2C_DATABASE_URL=f"sqlite:///{tmp_path / 'o2c.db'}")
+    assert o2c("load", str(demo_master), "--json", env=environment).returncode == 0
+    file = tmp_path / "orders.eml"
+    file.write_bytes(email(mailbag()))
+    run = o2c("ingest", str(file), "--json", env=environment)
+    assert run.returncode == 0, run.stderr
+    results = [json.loads(l) for l in run.stdout.splitlines()]
+    assert [r["status"] for r in results] == ["created"] * 3, [r["exceptions"] for r in results]
+    assert [r["extraction"]["po_number"] for r in results] == ["HV-501", "HV-502", "HV-503"]
+    assert {r["extraction"]["channel"] for r in results} == {"email"} and {r["source"] for r in results} == {str(file)}
+    assert [r["transaction_no"] for r in results] == [1, 2, 3] and {r["attachment"] for r in results} == {"orders.edi"}
+    again = [json.loads(l) for l in o2c("ingest", str(file), "--json", env=environment).stdout.splitlines()]
+    assert [r["status"] for r in again] == ["duplicate"] * 3
+    assert [r["document_id"] for r in again] == [r["document_id"] for r in results]
+    single = tmp_path / "po.eml"
+    single.write_bytes(email((Path(__file__).parents[1] / "data" / "harborview_850.edi").read_bytes()))
+    took = o2c("ingest", str(single), "--json", env=environment).stdout.splitlines()
+    assert len(took) == 1 and set(json.loads(took[0])) == {"source", "document_id", "status", "order_id",
+                                                           "exceptions", "extraction"}
+    assert json.loads(took[0])["status"] == "created"
