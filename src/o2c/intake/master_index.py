@@ -524,13 +524,14 @@ class MasterIndex:
                          serial: str | None) -> list[Row]:
         """Units of this item on hand at these locations that a printed lot (and serial) as OCR read
         it may be: character for character the same, or a glyph OCR confuses in print ("1" for the
-        "L" of L99343, "0" for "O", "5" for "S"). Stricter than ``units_fitting``: nothing dropped,
+        "L" of L99343, "0" for "O", "5" for "S"), or the lot's letter prefix lost whole ("70374" for
+        L70374, its digits all read). Stricter than ``units_fitting``: nothing dropped,
         added or changed beyond those glyphs, and a serial read must agree as well."""
         if not lot or sum(ch.isdigit() for ch in lot) < 4:
             return []
         places = set(locations)
         return [u for u in self.inventory if u.get("location_id") in places and u.get("item_id") == item_id
-                and printed_reading(lot, u.get("lot"))
+                and (printed_reading(lot, u.get("lot")) or lost_prefix(lot, u.get("lot")))
                 and (not serial or not u.get("serial") or printed_reading(serial, u.get("serial")))]
 
     def consignment_location(self, site_id: str | None) -> str | None:
@@ -576,6 +577,37 @@ def printed_reading(read: str | None, actual: str | None) -> bool:
     r = re.sub(r"[^0-9A-Za-z|]", "", str(read or "")).upper()
     a = re.sub(r"[^0-9A-Za-z]", "", str(actual or "")).upper()
     return bool(r) and len(r) == len(a) and r.translate(_PRINT_FOLD) == a.translate(_PRINT_FOLD)
+
+
+def lost_prefix(read: str | None, actual: str | None) -> bool:
+    """Whether a lot read as digits only is this one with its letter prefix lost: "70374" for
+    L70374. Every digit (four or more) must be read, in print (up to glyphs OCR confuses)."""
+    r = re.sub(r"[^0-9A-Za-z|]", "", str(read or "")).upper()
+    m = re.fullmatch(r"([A-Z]+)([0-9]{4,})", re.sub(r"[^0-9A-Za-z]", "", str(actual or "")).upper())
+    return bool(m) and r.isdigit() and printed_reading(r, m.group(2))
+
+
+def serial_near_miss(read: str | None, actual: str | None) -> bool:
+    """Whether a printed serial as OCR read it is within a near miss of this one: the same length
+    (one character more or less), at most two characters different after folding the glyphs OCR
+    confuses in print, and at least four characters of a serial of six or more. "SN56859" for
+    SN568590 is; "SN73" for SN730534 or "reseed" for SN330771 are not. A reading that is itself a
+    well-formed serial of the same shape (letters and digits where the unit's are: "SN205228" for
+    SN205229) is not garbled but may be another unit of the lot, so it is no near miss."""
+    from rapidfuzz.distance import Levenshtein
+
+    raw_r = re.sub(r"[^0-9A-Za-z]", "", str(read or "")).upper()
+    raw_a = re.sub(r"[^0-9A-Za-z]", "", str(actual or "")).upper()
+    if _shape(str(read or "").strip().upper()) == _shape(raw_a):
+        return False
+    r, a = raw_r.translate(_PRINT_FOLD), raw_a.translate(_PRINT_FOLD)
+    if len(a) < 6 or abs(len(r) - len(a)) > 1 or r == a:
+        return False
+    return Levenshtein.distance(r, a) <= 2
+
+
+def _shape(text: str) -> str:
+    return "".join("9" if ch.isdigit() else "A" if ch.isalpha() else "." for ch in text)
 
 
 def near_reading(read: str | None, actual: str | None) -> bool:

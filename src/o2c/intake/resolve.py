@@ -20,7 +20,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from o2c.intake.confidence import corroborate, line_confidence
-from o2c.intake.master_index import Match, MasterIndex, catalog_key, email_key, phone_key
+from o2c.intake.master_index import (Match, MasterIndex, catalog_key, email_key, phone_key, printed_reading,
+                                     serial_near_miss)
 from o2c.kernel.money import decimal_text, parse_decimal
 
 USAGE_TYPES = {"usage_report", "case_sheet"}
@@ -335,6 +336,7 @@ def _settle_printed_lots(doc: dict, master: MasterIndex) -> None:
             continue
         fits = master.units_printed_as(places, item_id=item, lot=lot, serial=serial)
         if len(fits) != 1:
+            _settle_garbled_serial(doc, master, places, line)
             continue
         unit = fits[0]
         doc["warnings"].append(f"line {line.get('line_no')}: lot read as {lot!r}"
@@ -346,6 +348,34 @@ def _settle_printed_lots(doc: dict, master: MasterIndex) -> None:
         line["lot"] = unit.get("lot")
         if unit.get("serial"):
             line["serial"] = unit["serial"]
+
+
+def _settle_garbled_serial(doc: dict, master: MasterIndex, places: list, line: dict) -> None:
+    """A sticker whose item and lot were read exactly but whose serial OCR garbled ("SN56859" for
+    SN568590) is the one unit of that item and lot on hand at the facility's closets or the rep's
+    trunk when the serial read is a near miss of that unit's (``serial_near_miss``) and names no
+    other unit of the item anywhere. The line takes that unit's serial, marked as corroborated by
+    inventory, at ``STOCK_CORROBORATED``; two units of the lot, none, or a serial further off stay
+    as read, for the stock check and a person."""
+    item, lot, serial = line["item_id"], line["lot"], line.get("serial")
+    if not serial:
+        return
+    same_lot = [u for u in master.inventory if u.get("location_id") in places and u.get("item_id") == item
+                and u.get("lot") == lot]
+    if len(same_lot) != 1 or not same_lot[0].get("serial"):
+        return
+    unit = same_lot[0]
+    if not serial_near_miss(serial, unit["serial"]):
+        return
+    if any(u.get("item_id") == item and printed_reading(serial, u.get("serial")) for u in master.inventory):
+        return  # the reading is another real unit's serial: not this one's near miss
+    doc["warnings"].append(f"line {line.get('line_no')}: serial read as {serial!r} is {unit['serial']}, the one "
+                           f"unit of {item} lot {lot} on hand at {unit['location_id']} (a near miss of OCR)")
+    line["source"] = {**(line.get("source") or {}), "read_as": {"lot": lot, "serial": serial},
+                      "corroborated_by": "inventory"}
+    line["serial"] = unit["serial"]
+    if line.get("confidence") is None or line["confidence"] > STOCK_CORROBORATED:
+        line["confidence"] = STOCK_CORROBORATED
 
 
 def _check_unread_against_stock(doc: dict, master: MasterIndex, read_as: list, confidence: dict) -> None:

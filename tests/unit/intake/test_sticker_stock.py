@@ -138,3 +138,75 @@ def test_a_sheet_of_units_all_on_hand_reads_as_sure_as_its_lines():
     assert held["confidence"] == 0.3
     other = _world(("CON-5", "5312-4040", "L45509", None, "1"), ("CON-5", "5102-2810", "L12952", "SN205229", "1"))
     assert resolve(_sheet(rep_raw=None), other)["confidence"] == 0.3
+
+
+# ------------------------------------------------------------------ near misses settled by stock
+def test_serial_near_miss_is_a_few_glyphs_of_a_long_serial():
+    from o2c.intake.master_index import serial_near_miss
+
+    assert serial_near_miss("SN56859", "SN568590")       # one dropped
+    assert serial_near_miss("SN88S9A4", "SN885994")      # two changed
+    assert serial_near_miss("5N885994", "SN885994") is False  # the same after folding: not a miss
+    assert not serial_near_miss("SN88!MMU", "SN885994")  # four changed
+    assert not serial_near_miss("SN73", "SN730534")      # half of it
+    assert not serial_near_miss("reseed", "SN330771")
+    assert not serial_near_miss("SN12", "SN13")          # too short to tell
+    # a well-formed serial a digit off may be another unit of the lot, not a garbled reading
+    assert not serial_near_miss("SN205228", "SN205229") and not serial_near_miss("SN205228", "SN205299")
+
+
+def _one_line_sheet(lot, serial, conf=0.6) -> dict:
+    doc = _sheet(rep_raw=None, conf=conf)
+    doc["lines"] = [dict(doc["lines"][1], lot=lot, serial=serial)]
+    return doc
+
+
+def test_a_garbled_serial_of_the_one_unit_of_an_exact_lot_is_that_unit():
+    master = _world(("CON-5", "5102-2810", "L12952", "SN205228", "1"), ("CON-5", "5102-2810", "L12953", "SN205229", "1"))
+    doc = resolve(_one_line_sheet("L12952", "SN20522"), master)
+    line = doc["lines"][0]
+    assert (line["lot"], line["serial"]) == ("L12952", "SN205228")
+    assert line["source"]["corroborated_by"] == "inventory" and line["source"]["read_as"]["serial"] == "SN20522"
+    assert line["confidence"] == 0.75
+    assert any("near miss" in w for w in doc["warnings"])
+    # a read serial at least as sure as printed is still only moderately sure once corrected
+    assert resolve(_one_line_sheet("L12952", "SN2O5B2", conf=0.95), master)["lines"][0]["confidence"] == 0.75
+
+
+def test_a_garbled_serial_stays_as_read_unless_exactly_one_unit_fits():
+    two = _world(("CON-5", "5102-2810", "L12952", "SN205228", "1"), ("TRK-R-2", "5102-2810", "L12952", "SN205221", "1"),
+                 ("CON-5", "5102-2810", "L12952", "SN205299", "1"))
+    assert resolve(_one_line_sheet("L12952", "SN20522"), two)["lines"][0]["serial"] == "SN20522"
+    one = _world(("CON-5", "5102-2810", "L12952", "SN205228", "1"))
+    # too far off, or a lot not read exactly
+    assert resolve(_one_line_sheet("L12952", "SN88!MMU"), one)["lines"][0]["serial"] == "SN88!MMU"
+    assert resolve(_one_line_sheet("L12953", "SN20522"), one)["lines"][0]["serial"] == "SN20522"
+    # the reading is exactly another real unit's serial (held elsewhere): not a near miss of this one
+    other = _world(("CON-5", "5102-2810", "L12952", "SN205228", "1"), ("TRK-R-9", "5102-2810", "L77777", "SN20522", "1"))
+    assert resolve(_one_line_sheet("L12952", "SN20522"), other)["lines"][0]["serial"] == "SN20522"
+
+
+def test_a_lot_read_without_its_letter_is_the_unit_whose_digits_and_serial_agree():
+    master = _world(("CON-5", "5312-4040", "L45509", None, "1"), ("CON-5", "5102-2810", "L70374", "SN331219", "1"))
+    doc = _sheet(rep_raw="Perck FE ont zine")
+    doc["lines"][1].update(lot="70374", serial="SN331219")
+    out = resolve(doc, master)
+    assert (out["lines"][1]["lot"], out["lines"][1]["serial"]) == ("L70374", "SN331219")
+    assert out["lines"][1]["source"]["read_as"]["lot"] == "70374"
+    # a digit off as well, or the serial disagreeing, is not the unit
+    for lot, serial in (("70375", "SN331219"), ("70374", "SN331210")):
+        doc["lines"][1].update(lot=lot, serial=serial)
+        assert resolve(doc, master)["lines"][1]["lot"] == lot
+
+
+def test_a_lot_without_its_letter_still_names_the_rep_whose_trunk_holds_it():
+    master = _world(("CON-5", "5312-4040", "L45509", None, "1"), ("TRK-R-2", "5102-2810", "L12952", "SN205228", "1"),
+                    ("TRK-R-4", "5102-2810", "L12950", "SN205220", "1"))
+    doc = _sheet()
+    doc["lines"][1]["lot"] = "12952"
+    out = resolve(doc, master)
+    assert out["rep_id"] == "R-2" and out["lines"][1]["lot"] == "L12952"
+    # the same digits in two covering reps' trunks: nobody
+    both = _world(("CON-5", "5312-4040", "L45509", None, "1"), ("TRK-R-2", "5102-2810", "L12952", "SN205228", "1"),
+                  ("TRK-R-4", "5102-2810", "A12952", "SN205228", "1"))
+    assert resolve(doc, both)["rep_id"] is None
