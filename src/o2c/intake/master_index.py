@@ -598,7 +598,7 @@ def serial_near_miss(read: str | None, actual: str | None) -> bool:
 
     raw_r = re.sub(r"[^0-9A-Za-z]", "", str(read or "")).upper()
     raw_a = re.sub(r"[^0-9A-Za-z]", "", str(actual or "")).upper()
-    if _shape(str(read or "").strip().upper()) == _shape(raw_a):
+    if _shape(raw_r) == _shape(raw_a):
         return False
     r, a = raw_r.translate(_PRINT_FOLD), raw_a.translate(_PRINT_FOLD)
     if len(a) < 6 or abs(len(r) - len(a)) > 1 or r == a:

@@ -153,6 +153,8 @@ def test_serial_near_miss_is_a_few_glyphs_of_a_long_serial():
     assert not serial_near_miss("SN12", "SN13")          # too short to tell
     # a well-formed serial a digit off may be another unit of the lot, not a garbled reading
     assert not serial_near_miss("SN205228", "SN205229") and not serial_near_miss("SN205228", "SN205299")
+    assert not serial_near_miss("SN-205228", "SN205229") and not serial_near_miss("SN205228", "SN-205229")
+    assert serial_near_miss("SN8859!4", "SN885994")      # a glyph that is no character at all
 
 
 def _one_line_sheet(lot, serial, conf=0.6) -> dict:
