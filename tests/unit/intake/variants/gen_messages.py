@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from tests.unit.intake.variants.gen import write_csvs
+from tests.unit.intake.variants.gen import line_figures, write_csvs
 
 # ------------------------------------------------------------------ master data
 #: catalog, description, uom, list price, serial controlled
@@ -516,13 +516,9 @@ def run(messages: list[Message], master_dir: Path) -> list[tuple[Message, dict, 
 
 def summary(results: list[tuple[Message, dict, dict]], kind: str | None = None) -> dict:
     sel = [s for m, _, s in results if kind is None or m.kind == kind]
-    tp, got, want = (sum(s[k] for s in sel) for k in ("tp", "got", "want"))
-    p, r = tp / got if got else 0.0, tp / want if want else 1.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
     fields, fields_ok = sum(s["fields"] for s in sel), sum(s["fields_ok"] for s in sel)
     header, header_ok = sum(s["header"] for s in sel), sum(s["header_ok"] for s in sel)
-    return {"docs": len(sel), "line_f1": round(f1, 3), "precision": round(p, 3), "recall": round(r, 3),
-            "line_fields": round(fields_ok / fields, 3) if fields else 1.0,
+    return {**line_figures(sel), "line_fields": round(fields_ok / fields, 3) if fields else 1.0,
             "header": round(header_ok / header, 3) if header else 1.0}
 
 
