@@ -338,6 +338,15 @@ def _ocr_page(image, number: int, dpi: float | None = None) -> Page:
     return page
 
 
+def ocr_text(im, config: str = "--psm 6") -> str:
+    """The text tesseract reads on an image, one printed line per line, through the same engine as
+    page OCR (for pictures inside a text PDF, such as a letterhead)."""
+    import pytesseract
+
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    return "\n".join(line.text for line in group_lines(_tesseract_words(pytesseract, im, config)))
+
+
 def _tesseract_words(pytesseract, im, config: str) -> list[Word]:
     """The words tesseract reads on ``im`` with ``config`` (``--psm N`` and ``-c name=value``): from the
     library loaded in this process when it can be (``_Engines``), else from the tesseract program

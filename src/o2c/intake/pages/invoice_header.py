@@ -765,14 +765,14 @@ def seller_from_images(data: bytes, result: dict) -> dict:
 def _image_texts(data: bytes) -> list[str]:
     """OCR text of the larger images on the first and the last page, top of the page first."""
     import io
-    import os
 
     try:
         import pdfplumber
-        import pytesseract
+        import pytesseract  # noqa: F401 - the OCR stack ocr_text relies on
     except ImportError:  # pragma: no cover - optional OCR stack
         return []
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from o2c.intake.text import ocr_text
+
     out = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
@@ -787,7 +787,7 @@ def _image_texts(data: bytes) -> list[str]:
             for _, page, box in sorted(chosen, key=lambda b: (b[1].page_number, b[2][1])):
                 picture = page.crop(box).to_image(resolution=IMAGE_DPI).original.convert("L")
                 # one uniform block of text (--psm 6): a letterhead or footer image is no page layout
-                out.append(pytesseract.image_to_string(picture, config="--psm 6"))
+                out.append(ocr_text(picture, "--psm 6"))
     except Exception:  # a damaged image or PDF leaves the seller empty, as before
         return []
     return out
